@@ -1,0 +1,279 @@
+//! Order storage and the price ladders of one market's book.
+//!
+//! Live orders sit in one slab (`Store`) of `Slot`s; a hash index maps `OrderId` to slot.
+//! Each slot is linked into two intrusive lists: the FIFO queue of its price level, and the
+//! list of its account's orders in that market (oldest first).
+//!
+//! A `Ladder` is one side of a book: a fixed array of levels indexed by price in ticks (a
+//! market's price range is bounded, so no tree is needed), a bitset of non-empty levels, and
+//! the index of the best level. Finding the next best level scans the bitset a word at a time.
+//! Invariants (checked by `Engine::check_invariants`): a level's bit is set exactly when its
+//! queue is non-empty; its `qty` is the sum of its orders' leaves.
+
+use std::collections::HashMap;
+
+use types::{OrderId, Qty};
+
+use crate::fees::FeeCap;
+use crate::idhash::IdBuild;
+use crate::order::{Order, Side};
+
+/// The null link.
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// A live order and its links.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Slot {
+    pub(crate) order: Order,
+    /// Ladder index of the order's level.
+    pub(crate) level: u32,
+    pub(crate) prev: u32,
+    pub(crate) next: u32,
+    pub(crate) account_prev: u32,
+    pub(crate) account_next: u32,
+    pub(crate) fees: FeeCap,
+    /// The exposure this order currently contributes (see `account::Exposure`).
+    pub(crate) reserve: crate::account::OrderReserve,
+}
+
+/// The slab of live orders.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Store {
+    pub(crate) slots: Vec<Slot>,
+    free: Vec<u32>,
+    index: HashMap<OrderId, u32, IdBuild>,
+}
+
+impl Store {
+    pub(crate) fn insert(&mut self, slot: Slot) -> u32 {
+        let id = slot.order.id;
+        let at = match self.free.pop() {
+            Some(at) => {
+                self.slots[at as usize] = slot;
+                at
+            }
+            None => {
+                self.slots.push(slot);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.index.insert(id, at);
+        at
+    }
+
+    pub(crate) fn remove(&mut self, at: u32) -> Slot {
+        let slot = self.slots[at as usize];
+        self.index.remove(&slot.order.id);
+        self.free.push(at);
+        slot
+    }
+
+    pub(crate) fn find(&self, id: OrderId) -> Option<u32> {
+        self.index.get(&id).copied()
+    }
+
+    pub(crate) fn get(&self, at: u32) -> &Slot {
+        &self.slots[at as usize]
+    }
+
+    pub(crate) fn get_mut(&mut self, at: u32) -> &mut Slot {
+        &mut self.slots[at as usize]
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Slot positions of live orders, in no particular order.
+    pub(crate) fn live(&self) -> impl Iterator<Item = u32> + '_ {
+        self.index.values().copied()
+    }
+}
+
+/// One price level's queue.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Level {
+    pub(crate) head: u32,
+    pub(crate) tail: u32,
+    pub(crate) qty: Qty,
+    pub(crate) count: u32,
+}
+
+const EMPTY_LEVEL: Level = Level { head: NIL, tail: NIL, qty: Qty::ZERO, count: 0 };
+
+/// One side of a book.
+#[derive(Clone, Debug)]
+pub(crate) struct Ladder {
+    pub(crate) side: Side,
+    pub(crate) levels: Vec<Level>,
+    bits: Vec<u64>,
+    best: u32,
+}
+
+impl Ladder {
+    pub(crate) fn new(side: Side, levels_count: usize) -> Ladder {
+        Ladder { side, levels: vec![EMPTY_LEVEL; levels_count], bits: vec![0; levels_count.div_ceil(64)], best: NIL }
+    }
+
+    /// The best non-empty level, if any.
+    pub(crate) fn best(&self) -> Option<u32> {
+        (self.best != NIL).then_some(self.best)
+    }
+
+    /// True when `level` is at least as good as `limit` for this side (a buy ladder's levels
+    /// are good when high, a sell ladder's when low).
+    pub(crate) fn is_better_or_equal(&self, level: u32, limit: u32) -> bool {
+        match self.side {
+            Side::Buy => level >= limit,
+            Side::Sell => level <= limit,
+        }
+    }
+
+    /// Appends the order at `at` to the back of `level`.
+    pub(crate) fn push_back(&mut self, slots: &mut [Slot], level: u32, at: u32) {
+        let entry = &mut self.levels[level as usize];
+        let slot = &mut slots[at as usize];
+        slot.level = level;
+        slot.prev = entry.tail;
+        slot.next = NIL;
+        let leaves = slot.order.leaves_qty;
+        if entry.tail == NIL {
+            entry.head = at;
+        } else {
+            slots[entry.tail as usize].next = at;
+        }
+        entry.tail = at;
+        entry.qty = Qty(entry.qty.units() + leaves.units());
+        entry.count += 1;
+        if entry.count == 1 {
+            self.bits[(level / 64) as usize] |= 1 << (level % 64);
+            if self.best == NIL || !self.is_better_or_equal(self.best, level) {
+                self.best = level;
+            }
+        }
+    }
+
+    /// Unlinks the order at `at` from its level.
+    pub(crate) fn unlink(&mut self, slots: &mut [Slot], at: u32) {
+        let (level, prev, next, leaves) = {
+            let slot = &slots[at as usize];
+            (slot.level, slot.prev, slot.next, slot.order.leaves_qty)
+        };
+        let entry = &mut self.levels[level as usize];
+        if prev == NIL {
+            entry.head = next;
+        } else {
+            slots[prev as usize].next = next;
+        }
+        if next == NIL {
+            entry.tail = prev;
+        } else {
+            slots[next as usize].prev = prev;
+        }
+        entry.qty = Qty(entry.qty.units() - leaves.units());
+        entry.count -= 1;
+        if entry.count == 0 {
+            self.bits[(level / 64) as usize] &= !(1 << (level % 64));
+            if self.best == level {
+                self.best = self.scan_from(level);
+            }
+        }
+    }
+
+    /// Reduces the resting quantity of `level` by `qty` (a partial fill or a size decrease).
+    pub(crate) fn reduce(&mut self, level: u32, qty: Qty) {
+        let entry = &mut self.levels[level as usize];
+        entry.qty = Qty(entry.qty.units() - qty.units());
+    }
+
+    /// The next non-empty level after `level`, moving away from the spread.
+    fn scan_from(&self, level: u32) -> u32 {
+        match self.side {
+            Side::Buy => self.highest_below(level),
+            Side::Sell => self.lowest_above(level),
+        }
+    }
+
+    fn highest_below(&self, level: u32) -> u32 {
+        if level == 0 {
+            return NIL;
+        }
+        let start = level - 1;
+        let mut word = (start / 64) as usize;
+        let mut mask = self.bits[word] & (u64::MAX >> (63 - start % 64));
+        loop {
+            if mask != 0 {
+                return (word as u32) * 64 + 63 - mask.leading_zeros();
+            }
+            if word == 0 {
+                return NIL;
+            }
+            word -= 1;
+            mask = self.bits[word];
+        }
+    }
+
+    fn lowest_above(&self, level: u32) -> u32 {
+        let start = level + 1;
+        let mut word = (start / 64) as usize;
+        if word >= self.bits.len() {
+            return NIL;
+        }
+        let mut mask = self.bits[word] & (u64::MAX << (start % 64));
+        loop {
+            if mask != 0 {
+                return (word as u32) * 64 + mask.trailing_zeros();
+            }
+            word += 1;
+            if word >= self.bits.len() {
+                return NIL;
+            }
+            mask = self.bits[word];
+        }
+    }
+
+    /// True when `level`'s bit is set (for invariant checks).
+    pub(crate) fn is_marked(&self, level: u32) -> bool {
+        self.bits[(level / 64) as usize] & (1 << (level % 64)) != 0
+    }
+
+    /// Non-empty levels from the best outward.
+    pub(crate) fn levels_from_best(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut next = self.best;
+        std::iter::from_fn(move || {
+            if next == NIL {
+                return None;
+            }
+            let current = next;
+            next = self.scan_from(current);
+            Some(current)
+        })
+    }
+}
+
+/// A market's book: bids and asks over the same price grid.
+#[derive(Clone, Debug)]
+pub(crate) struct Book {
+    pub(crate) bids: Ladder,
+    pub(crate) asks: Ladder,
+}
+
+impl Book {
+    pub(crate) fn new(levels_count: usize) -> Book {
+        Book { bids: Ladder::new(Side::Buy, levels_count), asks: Ladder::new(Side::Sell, levels_count) }
+    }
+
+    pub(crate) fn ladder(&self, side: Side) -> &Ladder {
+        match side {
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
+        }
+    }
+
+    pub(crate) fn ladder_mut(&mut self, side: Side) -> &mut Ladder {
+        match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! The `Engine`: state, the command dispatcher, and read-only queries.
+//!
+//! `apply` is the only way state changes. It first expires good-till-date orders due at the
+//! command's timestamp, then carries out the command, pushing events onto the caller's vector
+//! (reused across commands, so the hot path allocates nothing). Trading lives in `trading`,
+//! administration (markets, accounts, cash, settlement, time) in `admin`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use types::{AccountId, Cash, ExecutionId, MarketId, OrderId, Price, Qty, Timestamp, TradeId};
+
+use crate::account::{Account, AccountMarket};
+use crate::book::{NIL, Store};
+use crate::command::{Command, MarketRef, Op};
+use crate::error::EngineError;
+use crate::event::{Event, ExecKind, Execution, FillInfo};
+use crate::market::Market;
+use crate::order::{Order, Side};
+use crate::position::Position;
+use crate::reject::{Note, RejectReason, UnsolicitedCancel};
+
+/// Fixed limits (STYLE rule 8): at a limit the engine rejects, it never grows.
+pub mod limits {
+    use types::{Cash, QTY_SCALE, Qty};
+
+    /// Largest order quantity: 10^10 contracts.
+    pub const QTY_MAX: Qty = Qty(10_000_000_000 * QTY_SCALE);
+    /// Largest total of deposits over the exchange's life: $10^8. With it every balance,
+    /// margin and notional fits in `i64` minor units.
+    pub const DEPOSITS_MAX: Cash = Cash(100_000_000 * types::CASH_SCALE);
+    /// Most resting orders one account may have.
+    pub const OPEN_ORDERS_MAX: usize = 10_000;
+    /// Most markets.
+    pub const MARKETS_MAX: usize = 100_000;
+    /// Most accounts.
+    pub const ACCOUNTS_MAX: usize = 10_000_000;
+}
+
+/// What a successful command produced, beyond its events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    None,
+    Market(MarketId),
+    Account(AccountId),
+    /// The order placed (whatever its fate) or made by close-position.
+    Order(OrderId),
+    /// Orders canceled by cancel-all, in the order they were canceled.
+    Canceled(Vec<OrderId>),
+}
+
+/// Running sequence counters; ids are deterministic.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) order: u64,
+    pub(crate) trade: u64,
+    pub(crate) execution: u64,
+    pub(crate) transaction: u64,
+}
+
+/// Exchange-wide cash totals for the conservation invariant.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Ledger {
+    pub(crate) deposits: i128,
+    pub(crate) withdrawals: i128,
+    /// Fees kept by the exchange, net of rebates paid.
+    pub(crate) fees_kept: i128,
+}
+
+/// The exchange state machine.
+#[derive(Clone, Debug, Default)]
+pub struct Engine {
+    pub(crate) markets: Vec<Market>,
+    pub(crate) market_by_slug: HashMap<Box<str>, MarketId>,
+    pub(crate) accounts: Vec<Account>,
+    pub(crate) account_by_name: HashMap<Box<str>, AccountId>,
+    pub(crate) store: Store,
+    /// Live good-till-date orders by expiry.
+    pub(crate) expiries: BTreeSet<(Timestamp, OrderId)>,
+    pub(crate) counters: Counters,
+    pub(crate) ledger: Ledger,
+    /// The latest command timestamp seen; never goes backwards.
+    pub(crate) now: Timestamp,
+    /// Accounts with fills in the current command (scratch, empty between commands).
+    pub(crate) touched: Vec<AccountId>,
+}
+
+impl Engine {
+    /// An empty exchange.
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// Applies one command, appending its events to `out`.
+    pub fn apply(&mut self, command: &Command, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
+        self.now = self.now.max(command.ts);
+        self.expire_due(out);
+        match &command.op {
+            Op::CreateMarket(spec) => self.create_market(spec, out),
+            Op::SetMarketState { market, state } => self.set_market_state(*market, *state, out),
+            Op::SettleMarket { market, value } => self.settle(*market, *value, out),
+            Op::CreateAccount { name } => self.create_account(name, out),
+            Op::Deposit { account, amount } => self.deposit(*account, *amount, out),
+            Op::Withdraw { account, amount } => self.withdraw(*account, *amount, out),
+            Op::PlaceOrder(new) => self.place(new, out),
+            Op::CancelOrder { account, order } => self.cancel(*account, *order, out),
+            Op::CancelAll { account, markets } => self.cancel_all(*account, markets, out),
+            Op::ModifyOrder(modify) => self.modify(modify, out),
+            Op::ClosePosition(close) => self.close_position(close, out),
+            Op::AdvanceTime => Ok(Reply::None),
+            Op::EndOfDay => Ok(self.end_of_day(out)),
+        }
+    }
+
+    // ----- queries -----
+
+    /// The latest timestamp the engine has seen.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// All markets, by id.
+    pub fn markets(&self) -> &[Market] {
+        &self.markets
+    }
+
+    /// A market by id.
+    pub fn market(&self, id: MarketId) -> Option<&Market> {
+        self.markets.get(id.get() as usize)
+    }
+
+    /// A market id by slug.
+    pub fn market_id(&self, slug: &str) -> Option<MarketId> {
+        self.market_by_slug.get(slug).copied()
+    }
+
+    /// All accounts, by id.
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+
+    /// An account by id.
+    pub fn account(&self, id: AccountId) -> Option<&Account> {
+        self.accounts.get(id.get() as usize)
+    }
+
+    /// An account id by name.
+    pub fn account_id(&self, name: &str) -> Option<AccountId> {
+        self.account_by_name.get(name).copied()
+    }
+
+    /// A live (resting) order. Finished orders live in the history store, not here.
+    pub fn order(&self, id: OrderId) -> Option<&Order> {
+        self.store.find(id).map(|at| &self.store.get(at).order)
+    }
+
+    /// Number of live orders.
+    pub fn orders_count(&self) -> usize {
+        self.store.len()
+    }
+
+    /// An account's live orders, by market, oldest first within a market.
+    pub fn open_orders(&self, account: AccountId) -> Vec<Order> {
+        let Some(account) = self.account(account) else { return Vec::new() };
+        let mut orders = Vec::new();
+        for state in account.markets.values() {
+            let mut at = state.head;
+            while at != NIL {
+                let slot = self.store.get(at);
+                orders.push(slot.order);
+                at = slot.account_next;
+            }
+        }
+        orders
+    }
+
+    /// An account's position in a market, if it ever had one.
+    pub fn position(&self, account: AccountId, market: MarketId) -> Option<PositionView> {
+        let state = self.account(account)?.markets.get(&market)?;
+        Some(position_view(state))
+    }
+
+    /// An account's positions, by market id.
+    pub fn positions(&self, account: AccountId) -> Vec<(MarketId, PositionView)> {
+        let Some(account) = self.account(account) else { return Vec::new() };
+        account
+            .markets
+            .iter()
+            .filter(|(_, state)| state.position != Position::default())
+            .map(|(&market, state)| (market, position_view(state)))
+            .collect()
+    }
+
+    /// An account's balance figures.
+    pub fn balance(&self, account: AccountId) -> Option<BalanceView> {
+        let account = self.account(account)?;
+        let open_orders = account.reservation_sum();
+        let buying_power = account.free() - open_orders;
+        Some(BalanceView {
+            cash: account.cash,
+            margin: account.margin,
+            open_orders: Cash(open_orders as i64),
+            buying_power: Cash(buying_power.max(0) as i64),
+        })
+    }
+
+    /// Aggregated price levels of one side, best first, at most `depth` of them.
+    pub fn depth(&self, market: MarketId, side: Side, depth: usize) -> Vec<(Price, Qty)> {
+        let Some(market) = self.market(market) else { return Vec::new() };
+        let ladder = market.book.ladder(side);
+        ladder
+            .levels_from_best()
+            .take(depth)
+            .map(|level| (market.price_of(level), ladder.levels[level as usize].qty))
+            .collect()
+    }
+
+    /// The best price and its quantity on one side.
+    pub fn best(&self, market: MarketId, side: Side) -> Option<(Price, Qty)> {
+        let market = self.market(market)?;
+        let ladder = market.book.ladder(side);
+        ladder.best().map(|level| (market.price_of(level), ladder.levels[level as usize].qty))
+    }
+
+    /// Fees kept by the exchange, net of rebates (minor units).
+    pub fn fees_kept(&self) -> i128 {
+        self.ledger.fees_kept
+    }
+
+    // ----- shared helpers -----
+
+    pub(crate) fn resolve_market(&self, market: &MarketRef) -> Option<MarketId> {
+        match market {
+            MarketRef::Id(id) => self.market(*id).map(|m| m.id),
+            MarketRef::Slug(slug) => self.market_id(slug),
+        }
+    }
+
+    pub(crate) fn next_order_id(&mut self) -> OrderId {
+        self.counters.order += 1;
+        OrderId(self.counters.order)
+    }
+
+    pub(crate) fn next_trade_id(&mut self) -> TradeId {
+        self.counters.trade += 1;
+        TradeId(self.counters.trade)
+    }
+
+    /// Pushes one execution report.
+    #[expect(clippy::too_many_arguments, reason = "an execution has this many parts")]
+    pub(crate) fn execution(
+        &mut self,
+        out: &mut Vec<Event>,
+        kind: ExecKind,
+        order: &Order,
+        fill: Option<FillInfo>,
+        reject: Option<RejectReason>,
+        unsolicited: Option<UnsolicitedCancel>,
+        note: Note,
+    ) {
+        self.counters.execution += 1;
+        out.push(Event::Execution(Execution {
+            id: ExecutionId(self.counters.execution),
+            kind,
+            order: *order,
+            fill,
+            reject,
+            unsolicited,
+            note,
+        }));
+    }
+}
+
+/// A position with the figures derived from open orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PositionView {
+    pub position: Position,
+    /// |net| minus what resting reducing orders already commit (`qtyAvailable`).
+    pub available: Qty,
+}
+
+fn position_view(state: &AccountMarket) -> PositionView {
+    let net = state.position.net.units();
+    let committed = if net > 0 { state.exposure.sell_long } else { state.exposure.sell_short };
+    PositionView { position: state.position, available: Qty(net.abs() - committed) }
+}
+
+/// An account's balance figures (`UserBalance`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BalanceView {
+    /// `currentBalance`.
+    pub cash: Cash,
+    /// `marginRequirement`.
+    pub margin: Cash,
+    /// `openOrders`: the sum of per-market reservations.
+    pub open_orders: Cash,
+    /// `buyingPower` = cash - open orders - margin, floored at zero.
+    pub buying_power: Cash,
+}

@@ -1,0 +1,155 @@
+//! Fees: `fee = coefficient x qty x p x (1 - p)` per fill, rounded to the cent half to even.
+//!
+//! Exact fees are kept as `i128` counts of 10^-18 dollars (rate 10^-6 x qty 10^-4 x p 10^-4 x
+//! (1-p) 10^-4), so nothing is lost before the one rounding to the cent.
+//!
+//! Positive fees of one order are capped cumulatively: each fill is charged its own rounded
+//! fee, but never more than takes the order's total past the rounded total of its exact fees
+//! (SEMANTICS §11). Negative fees (maker rebates) are rounded per fill and not capped.
+
+use types::{Cash, PRICE_SCALE, Price, Qty, Rate};
+
+use crate::order::Side;
+
+/// 10^-18 dollar units per cent.
+const EXACT_PER_CENT: i128 = 10_000_000_000_000_000;
+/// `Cash` units per cent.
+const CASH_PER_CENT: i128 = Cash::CENT.units() as i128;
+
+/// `numerator / denominator` rounded half to even. `denominator` must be positive.
+pub fn div_round_half_even(numerator: i128, denominator: i128) -> i128 {
+    let quotient = numerator.div_euclid(denominator);
+    let remainder = numerator.rem_euclid(denominator);
+    match (2 * remainder).cmp(&denominator) {
+        std::cmp::Ordering::Less => quotient,
+        std::cmp::Ordering::Greater => quotient + 1,
+        std::cmp::Ordering::Equal if quotient % 2 == 0 => quotient,
+        std::cmp::Ordering::Equal => quotient + 1,
+    }
+}
+
+/// The exact fee of `qty` at `px` for coefficient `rate`, in 10^-18 dollars.
+pub fn exact_fee(rate: Rate, qty: Qty, px: Price) -> i128 {
+    let p = i128::from(px.units());
+    let complement = i128::from(PRICE_SCALE) - p;
+    i128::from(rate.units()) * i128::from(qty.units()) * p * complement
+}
+
+/// An exact fee rounded to the cent, half to even.
+pub fn round_to_cent(exact: i128) -> Cash {
+    cash_from_cents(div_round_half_even(exact, EXACT_PER_CENT))
+}
+
+/// An exact fee rounded up to the cent.
+pub fn ceil_to_cent(exact: i128) -> Cash {
+    let cents = exact.div_euclid(EXACT_PER_CENT) + i128::from(exact.rem_euclid(EXACT_PER_CENT) != 0);
+    cash_from_cents(cents)
+}
+
+fn cash_from_cents(cents: i128) -> Cash {
+    // Fees are bounded by qty x $0.25 x rate, far inside i64.
+    Cash((cents * CASH_PER_CENT) as i64)
+}
+
+/// Running fee state of one order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FeeCap {
+    /// Exact positive fees so far.
+    pub(crate) exact_total: i128,
+    /// Positive fees charged so far.
+    pub(crate) charged_total: Cash,
+}
+
+impl FeeCap {
+    /// The fee to charge for one fill with coefficient `rate`, updating the running totals.
+    pub(crate) fn charge(&mut self, rate: Rate, qty: Qty, px: Price) -> Cash {
+        let exact = exact_fee(rate, qty, px);
+        if exact <= 0 {
+            return round_to_cent(exact);
+        }
+        let own = round_to_cent(exact);
+        self.exact_total += exact;
+        let cap = round_to_cent(self.exact_total).units() - self.charged_total.units();
+        let fee = Cash(own.units().min(cap));
+        self.charged_total = Cash(self.charged_total.units() + fee.units());
+        fee
+    }
+
+    /// An upper bound on the positive fees still to be charged if `leaves` more fill at prices
+    /// no worse than `limit` for `side`, with the largest positive coefficient `rate`.
+    pub(crate) fn bound(&self, rate: Rate, side: Side, limit: Price, leaves: Qty) -> Cash {
+        if rate.units() <= 0 || leaves.units() <= 0 {
+            return Cash::ZERO;
+        }
+        let worst = exact_fee(rate, leaves, worst_fee_price(side, limit));
+        let total = ceil_to_cent(self.exact_total + worst).units() - self.charged_total.units();
+        Cash(total.max(0))
+    }
+}
+
+/// The price in the fillable range where `p (1 - p)` is largest: a buy fills at or below its
+/// limit, a sell at or above; `p (1 - p)` peaks at $0.50.
+fn worst_fee_price(side: Side, limit: Price) -> Price {
+    let half = Price((PRICE_SCALE / 2) as u32);
+    match side {
+        Side::Buy => limit.min(half),
+        Side::Sell => limit.max(half),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TAKER: Rate = Rate(69_500);
+
+    fn dollars(cents: i64) -> Cash {
+        Cash(cents * Cash::CENT.units())
+    }
+
+    #[test]
+    fn documented_maximum() {
+        // $1.74 per 100 contracts at p = 0.50 (fees page): 0.0695 x 100 x 0.25 = 1.7375.
+        let exact = exact_fee(TAKER, Qty(1_000_000), Price(5_000));
+        assert_eq!(round_to_cent(exact), dollars(174));
+    }
+
+    #[test]
+    fn half_to_even() {
+        // 0.0695 x 6 x 0.55 x 0.45 = 0.1032075 -> 0.10; x 4 at 0.54 -> 0.0690 -> 0.07.
+        assert_eq!(round_to_cent(exact_fee(TAKER, Qty(60_000), Price(5_500))), dollars(10));
+        assert_eq!(round_to_cent(exact_fee(TAKER, Qty(40_000), Price(5_400))), dollars(7));
+        // Exactly half a cent rounds to even: 0.005 -> 0.00, 0.015 -> 0.02.
+        assert_eq!(round_to_cent(EXACT_PER_CENT / 2), dollars(0));
+        assert_eq!(round_to_cent(EXACT_PER_CENT * 3 / 2), dollars(2));
+        assert_eq!(round_to_cent(-EXACT_PER_CENT * 3 / 2), dollars(-2));
+    }
+
+    #[test]
+    fn cumulative_cap() {
+        // Three fills of exact $0.006 each: each rounds to $0.01, the total $0.018 to $0.02.
+        let rate = Rate(1_000_000);
+        let mut cap = FeeCap::default();
+        // qty x p(1-p) = 0.006 with p = 0.5: qty = 0.024.
+        let fees: Vec<Cash> = (0..3).map(|_| cap.charge(rate, Qty(240), Price(5_000))).collect();
+        assert_eq!(fees, [dollars(1), dollars(1), dollars(0)]);
+    }
+
+    #[test]
+    fn rebates_are_per_fill() {
+        let mut cap = FeeCap::default();
+        let rebate = cap.charge(Rate(-12_500), Qty(1_000_000), Price(5_000));
+        assert_eq!(rebate, dollars(-31)); // -0.3125 -> -0.31
+        assert_eq!(cap.charged_total, Cash::ZERO);
+    }
+
+    #[test]
+    fn bound_covers_any_fill_price() {
+        let cap = FeeCap::default();
+        // A buy limited at 0.80 may fill at 0.50, where the fee is largest.
+        let bound = cap.bound(TAKER, Side::Buy, Price(8_000), Qty(1_000_000));
+        assert_eq!(bound, dollars(174));
+        let bound = cap.bound(TAKER, Side::Buy, Price(2_000), Qty(1_000_000));
+        assert_eq!(bound, ceil_to_cent(exact_fee(TAKER, Qty(1_000_000), Price(2_000))));
+    }
+}

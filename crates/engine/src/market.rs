@@ -1,0 +1,103 @@
+//! Markets: the spec a market is created with, its state, statistics and book.
+
+use types::{Cash, MarketId, PRICE_SCALE, Price, QTY_SCALE, Qty, RATE_SCALE, Rate, Timestamp};
+
+use crate::book::Book;
+use crate::command::{MarketSpec, MarketState};
+use crate::error::EngineError;
+
+/// Largest fee coefficient magnitude accepted (keeps fees below every trade's value).
+const RATE_MAX: i64 = RATE_SCALE / 2;
+
+/// A market.
+#[derive(Clone, Debug)]
+pub struct Market {
+    pub id: MarketId,
+    pub spec: MarketSpec,
+    pub state: MarketState,
+    /// The settlement value once settled.
+    pub settlement: Option<Price>,
+    pub stats: MarketStats,
+    pub(crate) book: Book,
+}
+
+/// Trading statistics of a market.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MarketStats {
+    pub last_trade_px: Option<Price>,
+    pub last_trade_qty: Qty,
+    pub ts_last_trade: Option<Timestamp>,
+    pub high_px: Option<Price>,
+    pub low_px: Option<Price>,
+    /// Contracts traded (saturating: informational).
+    pub shares_traded: Qty,
+    /// Notional traded (saturating: informational).
+    pub notional_traded: Cash,
+    /// Sum of long positions (= sum of shorts).
+    pub open_interest: Qty,
+}
+
+impl Market {
+    /// Validates a spec and builds an empty market.
+    pub(crate) fn new(id: MarketId, spec: MarketSpec) -> Result<Market, EngineError> {
+        validate_spec(&spec)?;
+        let levels_count = (PRICE_SCALE as u32 / spec.tick.units()) as usize + 1;
+        Ok(Market {
+            id,
+            state: spec.state,
+            spec,
+            settlement: None,
+            stats: MarketStats::default(),
+            book: Book::new(levels_count),
+        })
+    }
+
+    /// The book level index of a price on this market's grid (the price must be on it).
+    pub(crate) fn level_of(&self, price: Price) -> u32 {
+        price.units() / self.spec.tick.units()
+    }
+
+    /// The price of a level index.
+    pub(crate) fn price_of(&self, level: u32) -> Price {
+        Price(level * self.spec.tick.units())
+    }
+
+    /// The largest positive fee coefficient a fill here can be charged.
+    pub(crate) fn fee_rate_max(&self) -> Rate {
+        Rate(self.spec.taker_rate.units().max(self.spec.maker_rate.units()).max(0))
+    }
+}
+
+fn validate_spec(spec: &MarketSpec) -> Result<(), EngineError> {
+    let invalid = |what: &'static str| Err(EngineError::InvalidMarketSpec(what));
+    if spec.slug.is_empty() || spec.slug.len() > 200 {
+        return invalid("slug must be 1 to 200 characters");
+    }
+    let tick = spec.tick.units();
+    if tick == 0 || PRICE_SCALE as u32 % tick != 0 {
+        return invalid("tick size must be positive and divide 1");
+    }
+    let min_qty = spec.min_qty.units();
+    if min_qty <= 0 || min_qty > 1_000 * QTY_SCALE {
+        return invalid("minimum trade quantity must be positive and at most 1000");
+    }
+    let (low, high) = (spec.price_min.units(), spec.price_max.units());
+    if low == 0 || high >= PRICE_SCALE as u32 || low > high {
+        return invalid("price bounds must satisfy 0 < min <= max < 1");
+    }
+    if low % tick != 0 || high % tick != 0 {
+        return invalid("price bounds must lie on the tick grid");
+    }
+    if spec.state == MarketState::Expired {
+        return invalid("a market cannot be created expired");
+    }
+    for rate in [spec.taker_rate, spec.maker_rate] {
+        if rate.units().abs() > RATE_MAX {
+            return invalid("fee coefficients must lie in [-0.5, 0.5]");
+        }
+    }
+    if spec.maker_rate.units() < -spec.taker_rate.units().max(0) {
+        return invalid("the maker rebate may not exceed the taker fee");
+    }
+    Ok(())
+}

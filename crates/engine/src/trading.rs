@@ -1,0 +1,1093 @@
+//! Orders in motion: placement, matching, resting, cancels, modifies, close-position, and the
+//! clean-up after fills.
+//!
+//! Order placement checks, in this order (the first failure decides the reject):
+//! 1. market known (`UNKNOWN_MARKET`) and open (`EXCHANGE_CLOSED`);
+//! 2. type and fields agree (`INCORRECT_ORDER_TYPE`): no post-only market order, no cash size
+//!    on a limit order or on a selling intent, a limit order has a price, no post-only IOC/FOK;
+//! 3. the limit price, truncated to the tick, lies within the market's bounds
+//!    (`PRICE_OUT_OF_BOUNDS`);
+//! 4. good-till-date: GTD needs a future `goodTillTime`, and only GTD may carry one
+//!    (`EXCHANGE_OPTION`);
+//! 5. quantity positive, at most `QTY_MAX`, and not zero once truncated to the market's step
+//!    (`INCORRECT_QUANTITY`); a SELL_* order at most the position not already committed to
+//!    resting reducing orders (`INCORRECT_QUANTITY`);
+//! 6. a resting order within `OPEN_ORDERS_MAX` (`EXCHANGE_OPTION`);
+//! 7. market orders: a slippage reference exists and something is fillable within the bound
+//!    (`NO_LIQUIDITY`), and a cash size buys at least one step (`INCORRECT_QUANTITY`);
+//! 8. post-only would not trade on arrival (`EXCHANGE_OPTION`);
+//! 9. buying power covers the market's reservation with the order (`EXCHANGE_OPTION`).
+//!
+//! A rejected order's snapshot carries the request as given (raw price and quantity; a
+//! market order's price is its slippage bound when one was computed). An accepted order gets
+//! `NEW`, then one fill execution per maker order it meets, then `CANCELED` for a remainder
+//! that may not rest (IOC, FOK, market, or self-trade prevention).
+//!
+//! Self-trade prevention: when an incoming order reaches a resting order of the same
+//! account, the incoming remainder is canceled and the resting order stays.
+//!
+//! After fills, every account that traded is cleaned up in ascending id order: resting
+//! SELL_LONG (SELL_SHORT) orders beyond the remaining long (short) are canceled newest first,
+//! then in each market (ascending id) orders are canceled newest first until the market's
+//! reservation fits the account's free cash. Both are unsolicited cancels.
+
+use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp};
+
+use crate::account::{Exposure, OrderReserve};
+use crate::book::{NIL, Slot};
+use crate::command::{ClosePosition, MarketState, Modify, NewOrder, Size, Slippage};
+use crate::engine::{Engine, Reply, limits};
+use crate::error::EngineError;
+use crate::event::{Event, ExecKind, FillInfo, LedgerCause, Trade, TradeSide};
+use crate::fees::FeeCap;
+use crate::order::{Intent, Order, OrderKind, OrderState, Side, Tif, Transition, transition};
+use crate::reject::{Note, RejectReason, UnsolicitedCancel};
+
+/// Why matching stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MatchEnd {
+    /// Nothing left to fill.
+    Filled,
+    /// No more opposite orders within the limit.
+    Exhausted,
+    /// The next opposite order belongs to the same account.
+    SelfTrade,
+}
+
+/// What a dry run over the opposite side found.
+#[derive(Clone, Copy, Debug)]
+struct Reach {
+    /// Fillable quantity.
+    qty: Qty,
+    /// The worst level reached, if any fill.
+    worst_level: Option<u32>,
+    end: ReachEnd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ReachEnd {
+    /// Stopped because the wanted quantity (or cash) was reached.
+    Enough,
+    /// Ran out of orders within the limit.
+    Exhausted,
+    /// Met the account's own order.
+    SelfTrade,
+    /// The cash left does not buy one more step.
+    CashSpent,
+}
+
+/// A rejection decided during validation.
+type Rejection = (RejectReason, Note);
+
+impl Engine {
+    // ----- placement -----
+
+    pub(crate) fn place(&mut self, new: &NewOrder, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
+        if self.account(new.account).is_none() {
+            return Err(EngineError::UnknownAccount);
+        }
+        let id = self.next_order_id();
+        let tif = match new.kind {
+            OrderKind::Limit => new.tif.unwrap_or(Tif::Day),
+            OrderKind::Market if new.tif == Some(Tif::FillOrKill) => Tif::FillOrKill,
+            OrderKind::Market => Tif::ImmediateOrCancel,
+        };
+        let (qty, cash_qty) = match new.size {
+            Size::Qty(qty) => (qty, None),
+            Size::Cash(cash) => (Qty::ZERO, Some(cash)),
+        };
+        let mut order = Order {
+            id,
+            account: new.account,
+            market: self.resolve_market(&new.market),
+            intent: new.intent,
+            kind: new.kind,
+            price: if new.kind == OrderKind::Limit { new.price } else { None },
+            qty,
+            cum_qty: Qty::ZERO,
+            leaves_qty: Qty::ZERO,
+            tif,
+            good_till: new.good_till,
+            post_only: new.post_only,
+            cash_qty,
+            manual: new.manual,
+            state: OrderState::Rejected,
+            close_position: false,
+            ts_created: self.now,
+            ts_inserted: self.now,
+            notional_filled: Cash::ZERO,
+            fees_total: Cash::ZERO,
+        };
+        match self.validate_new(new, &mut order) {
+            Ok(plan) => self.accept(order, plan, out),
+            Err((reason, note)) => self.reject(&order, reason, note, out),
+        }
+        Ok(Reply::Order(id))
+    }
+
+    fn reject(&mut self, order: &Order, reason: RejectReason, note: Note, out: &mut Vec<Event>) {
+        let mut order = *order;
+        order.state = transition(None, Transition::Reject, false).expect("reject from nothing");
+        order.leaves_qty = Qty::ZERO;
+        self.execution(out, ExecKind::Rejected, &order, None, Some(reason), None, note);
+    }
+
+    /// Checks a new order; on success `order` holds the normalized values.
+    fn validate_new(&self, new: &NewOrder, order: &mut Order) -> Result<Plan, Rejection> {
+        let Some(market_id) = order.market else {
+            return Err((RejectReason::UnknownMarket, Note::UnknownMarket));
+        };
+        let market = &self.markets[market_id.get() as usize];
+        if market.state != MarketState::Open {
+            return Err((RejectReason::ExchangeClosed, Note::MarketNotOpen));
+        }
+        let is_market = new.kind == OrderKind::Market;
+        let wrong_type = |note| Err((RejectReason::IncorrectOrderType, note));
+        if is_market && new.post_only {
+            return wrong_type(Note::PostOnlyMarket);
+        }
+        if let Size::Cash(_) = new.size {
+            if !is_market {
+                return wrong_type(Note::CashOnLimit);
+            }
+            if new.intent.is_reducing() {
+                return wrong_type(Note::CashOnSell);
+            }
+        }
+        if !is_market && new.price.is_none() {
+            return wrong_type(Note::LimitWithoutPrice);
+        }
+        if new.post_only && !order.tif.rests() {
+            return wrong_type(Note::PostOnlyImmediate);
+        }
+        if !is_market {
+            let price = normalize_price(market, new.price.unwrap_or_default())?;
+            check_good_till(order.tif, new.good_till, self.now)?;
+            order.price = Some(price);
+        } else {
+            order.good_till = None;
+        }
+        match new.size {
+            Size::Qty(qty) => {
+                let qty = normalize_qty(market, qty)?;
+                order.qty = qty;
+                let state = self.accounts[order.account.get() as usize].markets.get(&market_id);
+                let available =
+                    state.map_or_else(|| closable_without_state(new.intent), |s| s.available_to_close(new.intent));
+                if qty.units() > available {
+                    return Err((RejectReason::IncorrectQuantity, Note::ExceedsPosition));
+                }
+            }
+            Size::Cash(cash) => {
+                if cash.units() <= 0 {
+                    return Err((RejectReason::IncorrectQuantity, Note::QuantityNotPositive));
+                }
+                if cash > limits::DEPOSITS_MAX {
+                    return Err((RejectReason::IncorrectQuantity, Note::QuantityTooLarge));
+                }
+            }
+        }
+        if order.tif.rests() && self.resting_count(order.account) >= limits::OPEN_ORDERS_MAX {
+            return Err((RejectReason::ExchangeOption, Note::TooManyOrders));
+        }
+        let plan = if is_market {
+            self.plan_market(new.slippage, order)?
+        } else {
+            let level = self.markets[market_id.get() as usize].level_of(order.price.unwrap_or_default());
+            Plan { limit: Some(level), risk_level: Some(level), risk_qty: order.qty, reach: None }
+        };
+        if new.post_only && self.crosses(market_id, order.side(), plan.limit) {
+            return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
+        }
+        if let Some(level) = plan.risk_level {
+            if !self.fits(order.account, market_id, order.side(), order.intent, level, plan.risk_qty, None) {
+                return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Bound and dry run of a market order; sets its price (the bound) and, for cash sizes,
+    /// its quantity.
+    fn plan_market(&self, slippage: Option<Slippage>, order: &mut Order) -> Result<Plan, Rejection> {
+        let market_id = order.market.expect("validated market");
+        let side = order.side();
+        let limit = match self.slippage_limit(market_id, side, slippage) {
+            Ok(limit) => limit,
+            Err(()) => return Err((RejectReason::NoLiquidity, Note::NoLiquidity)),
+        };
+        let market = &self.markets[market_id.get() as usize];
+        order.price = slippage_is_bounded(slippage).then(|| market.price_of(limit));
+        let reach = self.reach(market_id, order.account, side, limit, order.qty, order.cash_qty);
+        if reach.qty.is_zero() {
+            return match reach.end {
+                ReachEnd::SelfTrade => {
+                    Ok(Plan { limit: Some(limit), risk_level: None, risk_qty: Qty::ZERO, reach: Some(reach) })
+                }
+                ReachEnd::CashSpent => Err((RejectReason::IncorrectQuantity, Note::CashTooSmall)),
+                ReachEnd::Enough | ReachEnd::Exhausted => {
+                    let opposite_empty = market.book.ladder(side.opposite()).best().is_none();
+                    let note = if opposite_empty { Note::NoLiquidity } else { Note::NoLiquidityWithinBound };
+                    Err((RejectReason::NoLiquidity, note))
+                }
+            };
+        }
+        if order.cash_qty.is_some() {
+            order.qty = reach.qty;
+        }
+        let kill = order.tif == Tif::FillOrKill && reach.qty < order.qty;
+        let risk_level = if kill { None } else { reach.worst_level };
+        Ok(Plan { limit: Some(limit), risk_level, risk_qty: reach.qty, reach: Some(reach) })
+    }
+
+    /// The level a market order may trade up to: its slippage bound, else the market's price
+    /// bound. `Err` when a bound is asked for but there is no reference price.
+    pub(crate) fn slippage_limit(
+        &self,
+        market_id: MarketId,
+        side: Side,
+        slippage: Option<Slippage>,
+    ) -> Result<u32, ()> {
+        let market = &self.markets[market_id.get() as usize];
+        let (low, high) = (market.spec.price_min.units() as i64, market.spec.price_max.units() as i64);
+        let widest = match side {
+            Side::Buy => high,
+            Side::Sell => low,
+        };
+        let Some(slippage) = slippage.filter(|s| slippage_is_bounded(Some(*s))) else {
+            return Ok(market.level_of(Price(widest as u32)));
+        };
+        let reference = match slippage.current_price {
+            Some(price) => i64::from(price.units()),
+            None => {
+                let best = market.book.ladder(side.opposite()).best().ok_or(())?;
+                i64::from(market.price_of(best).units())
+            }
+        };
+        let tick = i64::from(market.spec.tick.units());
+        let direction = match side {
+            Side::Buy => 1,
+            Side::Sell => -1,
+        };
+        // Exact bound in $0.0001 units, already rounded toward the protective side.
+        let bound = match (slippage.ticks.filter(|&t| t > 0), slippage.bips.filter(|&b| b > 0)) {
+            (Some(ticks), _) => reference + direction * i64::from(ticks) * tick,
+            (None, Some(bips)) => {
+                let scaled = reference * (10_000 + direction * i64::from(bips));
+                match side {
+                    Side::Buy => scaled.div_euclid(10_000),
+                    Side::Sell => -((-scaled).div_euclid(10_000)),
+                }
+            }
+            (None, None) => widest,
+        };
+        let on_grid = match side {
+            Side::Buy => bound.div_euclid(tick) * tick,
+            Side::Sell => -((-bound).div_euclid(tick)) * tick,
+        };
+        let clamped = on_grid.clamp(low, high);
+        Ok(market.level_of(Price(clamped as u32)))
+    }
+
+    /// Dry run of an incoming order against the opposite side up to `limit`.
+    fn reach(
+        &self,
+        market_id: MarketId,
+        account: AccountId,
+        side: Side,
+        limit: u32,
+        want: Qty,
+        cash: Option<Cash>,
+    ) -> Reach {
+        let market = &self.markets[market_id.get() as usize];
+        let ladder = market.book.ladder(side.opposite());
+        let step = market.spec.min_qty.units();
+        let mut filled = 0i64;
+        let mut cash_left = cash.map(|c| i128::from(c.units()));
+        let mut worst_level = None;
+        for level in ladder.levels_from_best() {
+            if !ladder.is_better_or_equal(level, limit) {
+                break;
+            }
+            let px = i128::from(market.price_of(level).units());
+            let unit_cost = match side {
+                Side::Buy => px,
+                Side::Sell => i128::from(Price::ONE.units()) - px,
+            };
+            let mut at = ladder.levels[level as usize].head;
+            while at != NIL {
+                let slot = self.store.get(at);
+                if slot.order.account == account {
+                    return Reach { qty: Qty(filled), worst_level, end: ReachEnd::SelfTrade };
+                }
+                let leaves = slot.order.leaves_qty.units();
+                let take = match cash_left {
+                    Some(left) => {
+                        let affordable = (left / unit_cost) as i64;
+                        let affordable = affordable - affordable.rem_euclid(step);
+                        affordable.min(leaves)
+                    }
+                    None => leaves.min(want.units() - filled),
+                };
+                if take <= 0 {
+                    let end = if cash_left.is_some() { ReachEnd::CashSpent } else { ReachEnd::Enough };
+                    return Reach { qty: Qty(filled), worst_level, end };
+                }
+                filled += take;
+                worst_level = Some(level);
+                if let Some(left) = cash_left.as_mut() {
+                    *left -= unit_cost * i128::from(take);
+                }
+                if cash_left.is_none() && filled == want.units() {
+                    return Reach { qty: Qty(filled), worst_level, end: ReachEnd::Enough };
+                }
+                at = slot.next;
+            }
+        }
+        Reach { qty: Qty(filled), worst_level, end: ReachEnd::Exhausted }
+    }
+
+    /// True when an order on `side` limited at `limit` would trade on arrival.
+    fn crosses(&self, market_id: MarketId, side: Side, limit: Option<u32>) -> bool {
+        let ladder = self.markets[market_id.get() as usize].book.ladder(side.opposite());
+        match (ladder.best(), limit) {
+            (Some(best), Some(limit)) => ladder.is_better_or_equal(best, limit),
+            (Some(_), None) => true,
+            (None, _) => false,
+        }
+    }
+
+    /// True when the market's reservation, with an order of `qty` at `level` added (and
+    /// `replacing` removed), fits the account's free cash.
+    #[expect(clippy::too_many_arguments, reason = "the order's parts, unpacked")]
+    fn fits(
+        &self,
+        account: AccountId,
+        market_id: MarketId,
+        side: Side,
+        intent: Intent,
+        level: u32,
+        qty: Qty,
+        replacing: Option<(&Slot, FeeCap)>,
+    ) -> bool {
+        let account = &self.accounts[account.get() as usize];
+        let market = &self.markets[market_id.get() as usize];
+        let (mut exposure, net) = match account.markets.get(&market_id) {
+            Some(state) => (state.exposure, state.position.net),
+            None => (Exposure::default(), Qty::ZERO),
+        };
+        let fees = match replacing {
+            Some((slot, fees)) => {
+                exposure.remove(side, intent, slot.reserve);
+                fees
+            }
+            None => FeeCap::default(),
+        };
+        let reserve = order_reserve(market.fee_rate_max(), side, market.price_of(level), qty, &fees);
+        exposure.add(side, intent, reserve);
+        exposure.reservation(net) <= account.free()
+    }
+
+    fn resting_count(&self, account: AccountId) -> usize {
+        self.accounts[account.get() as usize].markets.values().map(|m| m.orders_count as usize).sum()
+    }
+
+    // ----- acceptance and matching -----
+
+    fn accept(&mut self, mut order: Order, plan: Plan, out: &mut Vec<Event>) {
+        order.state = transition(None, Transition::Accept, false).expect("accept from nothing");
+        order.leaves_qty = order.qty;
+        self.execution(out, ExecKind::New, &order, None, None, None, Note::None);
+        let mut fees = FeeCap::default();
+        if order.tif == Tif::FillOrKill {
+            let reach = match plan.reach {
+                Some(reach) => reach,
+                None => {
+                    let side = order.side();
+                    let limit = plan.limit.expect("limit order has a level");
+                    self.reach(order.market.expect("accepted"), order.account, side, limit, order.qty, None)
+                }
+            };
+            if reach.qty < order.qty {
+                self.finish_incoming(order, Transition::Cancel, ExecKind::Canceled, Note::FillOrKillUnfilled, out);
+                return;
+            }
+        }
+        self.trade_incoming(order, &mut fees, plan.limit, out);
+    }
+
+    /// Matches an accepted order, then rests or cancels what is left, then cleans up.
+    fn trade_incoming(&mut self, mut order: Order, fees: &mut FeeCap, limit: Option<u32>, out: &mut Vec<Event>) {
+        let end = self.match_incoming(&mut order, fees, limit, out);
+        match end {
+            MatchEnd::Filled => {}
+            MatchEnd::SelfTrade => {
+                self.finish_incoming(order, Transition::Cancel, ExecKind::Canceled, Note::SelfTradePrevented, out)
+            }
+            MatchEnd::Exhausted if order.kind == OrderKind::Limit && order.tif.rests() => self.rest(order, *fees),
+            MatchEnd::Exhausted => {
+                self.finish_incoming(order, Transition::Cancel, ExecKind::Canceled, Note::ImmediateRemainder, out)
+            }
+        }
+        if !self.touched.is_empty() {
+            let market = order.market.expect("accepted");
+            self.clean_up(market, out);
+        }
+    }
+
+    fn finish_incoming(
+        &mut self,
+        mut order: Order,
+        event: Transition,
+        kind: ExecKind,
+        note: Note,
+        out: &mut Vec<Event>,
+    ) {
+        order.state = transition(Some(order.state), event, order.cum_qty.is_positive()).expect("live order");
+        order.leaves_qty = Qty::ZERO;
+        self.execution(out, kind, &order, None, None, None, note);
+    }
+
+    fn match_incoming(
+        &mut self,
+        taker: &mut Order,
+        fees: &mut FeeCap,
+        limit: Option<u32>,
+        out: &mut Vec<Event>,
+    ) -> MatchEnd {
+        let market_id = taker.market.expect("accepted");
+        let opposite = taker.side().opposite();
+        loop {
+            let ladder = self.markets[market_id.get() as usize].book.ladder(opposite);
+            let Some(level) = ladder.best() else { return MatchEnd::Exhausted };
+            if let Some(limit) = limit {
+                if !ladder.is_better_or_equal(level, limit) {
+                    return MatchEnd::Exhausted;
+                }
+            }
+            let maker_at = ladder.levels[level as usize].head;
+            let maker = self.store.get(maker_at);
+            if maker.order.account == taker.account {
+                return MatchEnd::SelfTrade;
+            }
+            let qty = Qty(taker.leaves_qty.units().min(maker.order.leaves_qty.units()));
+            self.fill(market_id, taker, fees, maker_at, level, qty, out);
+            if taker.leaves_qty.is_zero() {
+                return MatchEnd::Filled;
+            }
+        }
+    }
+
+    /// One match between the incoming `taker` and the resting order at `maker_at`.
+    #[expect(clippy::too_many_arguments, reason = "a fill has this many parts")]
+    fn fill(
+        &mut self,
+        market_id: MarketId,
+        taker: &mut Order,
+        taker_fees: &mut FeeCap,
+        maker_at: u32,
+        level: u32,
+        qty: Qty,
+        out: &mut Vec<Event>,
+    ) {
+        let trade_id = self.next_trade_id();
+        let market = &self.markets[market_id.get() as usize];
+        let px = market.price_of(level);
+        let (taker_rate, maker_rate, rate_max) =
+            (market.spec.taker_rate, market.spec.maker_rate, market.fee_rate_max());
+        let taker_fee = taker_fees.charge(taker_rate, qty, px);
+
+        // The maker: book, order, exposure.
+        let mut maker_slot = *self.store.get(maker_at);
+        let maker_fee = maker_slot.fees.charge(maker_rate, qty, px);
+        apply_fill_to_order(&mut maker_slot.order, qty, px, maker_fee);
+        let maker_done = maker_slot.order.leaves_qty.is_zero();
+        let maker_side = maker_slot.order.side();
+        let maker_account = maker_slot.order.account;
+        let market = &mut self.markets[market_id.get() as usize];
+        let ladder = market.book.ladder_mut(maker_side);
+        ladder.reduce(level, qty);
+        let new_reserve = if maker_done {
+            OrderReserve::default()
+        } else {
+            order_reserve(rate_max, maker_side, px, maker_slot.order.leaves_qty, &maker_slot.fees)
+        };
+        {
+            let state = self.accounts[maker_account.get() as usize].markets.get_mut(&market_id).expect("maker state");
+            state.exposure.remove(maker_side, maker_slot.order.intent, maker_slot.reserve);
+            state.exposure.add(maker_side, maker_slot.order.intent, new_reserve);
+        }
+        maker_slot.reserve = new_reserve;
+        *self.store.get_mut(maker_at) = maker_slot;
+        if maker_done {
+            self.unrest(maker_at);
+        }
+
+        apply_fill_to_order(taker, qty, px, taker_fee);
+        let taker_side = taker.side();
+        let taker_party = self.settle_fill(taker.account, market_id, taker_side, qty, px, taker_fee);
+        let maker_party = self.settle_fill(maker_account, market_id, maker_side, qty, px, maker_fee);
+        self.record_trade_stats(market_id, px, qty);
+
+        out.push(Event::Trade(Trade {
+            id: trade_id,
+            market: market_id,
+            px,
+            qty,
+            taker_side,
+            taker: TradeSide { account: taker.account, order: taker.id, ..taker_party.side },
+            maker: TradeSide { account: maker_account, order: maker_slot.order.id, ..maker_party.side },
+        }));
+        let fill_kind = |order: &Order| if order.leaves_qty.is_zero() { ExecKind::Fill } else { ExecKind::PartialFill };
+        let taker_fill = FillInfo { trade: trade_id, qty, px, aggressor: true, fee: taker_fee };
+        let maker_fill = FillInfo { trade: trade_id, qty, px, aggressor: false, fee: maker_fee };
+        self.execution(out, fill_kind(taker), taker, Some(taker_fill), None, None, Note::None);
+        self.execution(out, fill_kind(&maker_slot.order), &maker_slot.order, Some(maker_fill), None, None, Note::None);
+        for (account, party) in [(taker.account, taker_party), (maker_account, maker_party)] {
+            self.emit_party(account, market_id, party, out);
+        }
+        for account in [taker.account, maker_account] {
+            if !self.touched.contains(&account) {
+                self.touched.push(account);
+            }
+        }
+    }
+
+    /// Moves cash, margin, fees and the position of one side of a fill.
+    fn settle_fill(
+        &mut self,
+        account_id: AccountId,
+        market_id: MarketId,
+        side: Side,
+        qty: Qty,
+        px: Price,
+        fee: Cash,
+    ) -> Party {
+        let now = self.now;
+        let account = &mut self.accounts[account_id.get() as usize];
+        let state = account.markets.entry(market_id).or_insert_with(crate::account::AccountMarket::new);
+        let before = state.position.net;
+        let realized = state.position.apply_fill(side, qty, px, now);
+        state.position.fees = Cash(state.position.fees.units() + fee.units());
+        let after = state.position.net;
+        let position = state.position;
+        let notional = px.notional(qty).expect("bounded notional").units();
+        let trade_cash = match side {
+            Side::Buy => -notional,
+            Side::Sell => notional,
+        };
+        let margin_delta = short_dollars(after) - short_dollars(before);
+        account.cash = Cash(account.cash.units() + trade_cash - fee.units());
+        account.margin = Cash(account.margin.units() + margin_delta);
+        self.ledger.fees_kept += i128::from(fee.units());
+        let market = &mut self.markets[market_id.get() as usize];
+        market.stats.open_interest =
+            Qty(market.stats.open_interest.units() + after.units().max(0) - before.units().max(0));
+        let account = &self.accounts[account_id.get() as usize];
+        Party {
+            side: TradeSide {
+                account: account_id,
+                order: OrderId(0),
+                fee,
+                realized_pnl: realized,
+                cost_basis: position.cost,
+            },
+            position,
+            cash: account.cash,
+            margin: account.margin,
+            trade_cash: Cash(trade_cash),
+        }
+    }
+
+    fn emit_party(&mut self, account: AccountId, market: MarketId, party: Party, out: &mut Vec<Event>) {
+        out.push(Event::PositionChanged { account, market, position: party.position });
+        let fee = party.side.fee;
+        out.push(Event::BalanceChanged {
+            account,
+            cash: Cash(party.cash.units() + fee.units()),
+            margin: party.margin,
+            delta: party.trade_cash,
+            cause: LedgerCause::OrderExecution,
+        });
+        if !fee.units().eq(&0) {
+            out.push(Event::BalanceChanged {
+                account,
+                cash: party.cash,
+                margin: party.margin,
+                delta: Cash(-fee.units()),
+                cause: LedgerCause::Commission,
+            });
+        }
+    }
+
+    fn record_trade_stats(&mut self, market_id: MarketId, px: Price, qty: Qty) {
+        let now = self.now;
+        let stats = &mut self.markets[market_id.get() as usize].stats;
+        stats.last_trade_px = Some(px);
+        stats.last_trade_qty = qty;
+        stats.ts_last_trade = Some(now);
+        stats.high_px = Some(stats.high_px.map_or(px, |high| high.max(px)));
+        stats.low_px = Some(stats.low_px.map_or(px, |low| low.min(px)));
+        stats.shares_traded = Qty(stats.shares_traded.units().saturating_add(qty.units()));
+        let notional = px.notional(qty).expect("bounded notional");
+        stats.notional_traded = Cash(stats.notional_traded.units().saturating_add(notional.units()));
+    }
+
+    // ----- resting and removal -----
+
+    /// Puts an accepted limit order with leaves on the book.
+    pub(crate) fn rest(&mut self, order: Order, fees: FeeCap) {
+        let market_id = order.market.expect("accepted");
+        let market = &self.markets[market_id.get() as usize];
+        let side = order.side();
+        let price = order.price.expect("limit price");
+        let level = market.level_of(price);
+        let reserve = order_reserve(market.fee_rate_max(), side, price, order.leaves_qty, &fees);
+        let slot = Slot { order, level, prev: NIL, next: NIL, account_prev: NIL, account_next: NIL, fees, reserve };
+        let at = self.store.insert(slot);
+        let market = &mut self.markets[market_id.get() as usize];
+        market.book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
+        let state = self.accounts[order.account.get() as usize]
+            .markets
+            .entry(market_id)
+            .or_insert_with(crate::account::AccountMarket::new);
+        state.exposure.add(side, order.intent, reserve);
+        self.store.slots[at as usize].account_prev = state.tail;
+        if state.tail == NIL {
+            state.head = at;
+        } else {
+            self.store.slots[state.tail as usize].account_next = at;
+        }
+        state.tail = at;
+        state.orders_count += 1;
+        if let Some(good_till) = order.good_till {
+            self.expiries.insert((good_till, order.id));
+        }
+    }
+
+    /// Takes a resting order off the book and out of every index; returns it.
+    pub(crate) fn unrest(&mut self, at: u32) -> Slot {
+        let slot = *self.store.get(at);
+        let market_id = slot.order.market.expect("resting");
+        let side = slot.order.side();
+        self.markets[market_id.get() as usize].book.ladder_mut(side).unlink(&mut self.store.slots, at);
+        let state = self.accounts[slot.order.account.get() as usize]
+            .markets
+            .get_mut(&market_id)
+            .expect("resting order has account state");
+        state.exposure.remove(side, slot.order.intent, slot.reserve);
+        if slot.account_prev == NIL {
+            state.head = slot.account_next;
+        } else {
+            self.store.slots[slot.account_prev as usize].account_next = slot.account_next;
+        }
+        if slot.account_next == NIL {
+            state.tail = slot.account_prev;
+        } else {
+            self.store.slots[slot.account_next as usize].account_prev = slot.account_prev;
+        }
+        state.orders_count -= 1;
+        if let Some(good_till) = slot.order.good_till {
+            self.expiries.remove(&(good_till, slot.order.id));
+        }
+        self.store.remove(at)
+    }
+
+    /// Ends a resting order (cancel or expiry) with one execution.
+    pub(crate) fn end_resting(
+        &mut self,
+        at: u32,
+        event: Transition,
+        kind: ExecKind,
+        note: Note,
+        unsolicited: Option<UnsolicitedCancel>,
+        out: &mut Vec<Event>,
+    ) -> OrderId {
+        let mut order = self.unrest(at).order;
+        order.state = transition(Some(order.state), event, order.cum_qty.is_positive()).expect("live order");
+        order.leaves_qty = Qty::ZERO;
+        self.execution(out, kind, &order, None, None, unsolicited, note);
+        order.id
+    }
+
+    /// Expires good-till-date orders due at the current time.
+    pub(crate) fn expire_due(&mut self, out: &mut Vec<Event>) {
+        while let Some(&(due, id)) = self.expiries.first() {
+            if due > self.now {
+                break;
+            }
+            let at = self.store.find(id).expect("expiry index agrees with the store");
+            self.end_resting(at, Transition::Expire, ExecKind::Expired, Note::GoodTillExpired, None, out);
+        }
+    }
+
+    // ----- cancels -----
+
+    fn owned(&self, account: AccountId, order: OrderId) -> Result<u32, EngineError> {
+        if self.account(account).is_none() {
+            return Err(EngineError::UnknownAccount);
+        }
+        match self.store.find(order) {
+            Some(at) if self.store.get(at).order.account == account => Ok(at),
+            _ => Err(EngineError::UnknownOrder),
+        }
+    }
+
+    pub(crate) fn cancel(
+        &mut self,
+        account: AccountId,
+        order: OrderId,
+        out: &mut Vec<Event>,
+    ) -> Result<Reply, EngineError> {
+        let at = self.owned(account, order)?;
+        self.end_resting(at, Transition::Cancel, ExecKind::Canceled, Note::UserCanceled, None, out);
+        Ok(Reply::None)
+    }
+
+    pub(crate) fn cancel_all(
+        &mut self,
+        account: AccountId,
+        markets: &[MarketId],
+        out: &mut Vec<Event>,
+    ) -> Result<Reply, EngineError> {
+        let Some(state) = self.account(account) else { return Err(EngineError::UnknownAccount) };
+        let chosen: Vec<MarketId> = state
+            .markets
+            .iter()
+            .filter(|(id, state)| state.orders_count > 0 && (markets.is_empty() || markets.contains(id)))
+            .map(|(&id, _)| id)
+            .collect();
+        let mut canceled = Vec::new();
+        for market in chosen {
+            while let Some(at) = self.oldest_order(account, market) {
+                let id = self.end_resting(at, Transition::Cancel, ExecKind::Canceled, Note::UserCanceled, None, out);
+                canceled.push(id);
+            }
+        }
+        Ok(Reply::Canceled(canceled))
+    }
+
+    fn oldest_order(&self, account: AccountId, market: MarketId) -> Option<u32> {
+        let state = self.accounts[account.get() as usize].markets.get(&market)?;
+        (state.head != NIL).then_some(state.head)
+    }
+
+    // ----- modify -----
+
+    pub(crate) fn modify(&mut self, modify: &Modify, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
+        let at = self.owned(modify.account, modify.order)?;
+        let slot = *self.store.get(at);
+        match self.validate_modify(modify, &slot) {
+            Err((reason, note)) => {
+                self.execution(out, ExecKind::Rejected, &slot.order, None, Some(reason), None, note);
+            }
+            Ok(changed) => self.replace(at, slot, changed, out),
+        }
+        Ok(Reply::Order(modify.order))
+    }
+
+    fn validate_modify(&self, modify: &Modify, slot: &Slot) -> Result<Order, Rejection> {
+        let old = &slot.order;
+        let market_id = old.market.expect("resting");
+        let market = &self.markets[market_id.get() as usize];
+        if market.state != MarketState::Open {
+            return Err((RejectReason::ExchangeClosed, Note::MarketNotOpen));
+        }
+        let tif = modify.tif.unwrap_or(old.tif);
+        if !tif.rests() {
+            return Err((RejectReason::IncorrectOrderType, Note::ModifyTifNotResting));
+        }
+        let mut new = *old;
+        new.tif = tif;
+        new.post_only = modify.post_only.unwrap_or(old.post_only);
+        if let Some(price) = modify.price {
+            new.price = Some(normalize_price(market, price)?);
+        }
+        let good_till = match (tif, modify.good_till) {
+            (Tif::GoodTillDate, Some(good_till)) => Some(good_till),
+            (Tif::GoodTillDate, None) => old.good_till,
+            (_, given) => given,
+        };
+        check_good_till(tif, good_till, self.now)?;
+        new.good_till = good_till;
+        if let Some(qty) = modify.qty {
+            let qty = normalize_qty(market, qty)?;
+            if qty <= old.cum_qty {
+                return Err((RejectReason::IncorrectQuantity, Note::ModifyBelowFilled));
+            }
+            new.qty = qty;
+            new.leaves_qty = Qty(qty.units() - old.cum_qty.units());
+        }
+        let state = self.accounts[old.account.get() as usize].markets.get(&market_id).expect("resting");
+        if new.intent.is_reducing() {
+            let available = state.available_to_close(new.intent) + old.leaves_qty.units();
+            if new.leaves_qty.units() > available {
+                return Err((RejectReason::IncorrectQuantity, Note::ExceedsPosition));
+            }
+        }
+        let level = market.level_of(new.price.expect("limit price"));
+        if new.post_only && self.crosses(market_id, new.side(), Some(level)) {
+            return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
+        }
+        let replacing = Some((slot, slot.fees));
+        if !self.fits(old.account, market_id, new.side(), new.intent, level, new.leaves_qty, replacing) {
+            return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
+        }
+        Ok(new)
+    }
+
+    /// Applies a validated modify. A new price or a larger quantity loses time priority (the
+    /// order goes to the back of its level, and may trade if it now crosses); otherwise the
+    /// order keeps its place.
+    fn replace(&mut self, at: u32, slot: Slot, mut new: Order, out: &mut Vec<Event>) {
+        let old = slot.order;
+        new.state = transition(Some(old.state), Transition::Replace, old.cum_qty.is_positive()).expect("live order");
+        let loses_priority = new.price != old.price || new.leaves_qty > old.leaves_qty;
+        if loses_priority {
+            let fees = self.unrest(at).fees;
+            new.ts_inserted = self.now;
+            self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
+            let mut fees = fees;
+            let limit = self.markets[new.market.expect("resting").get() as usize].level_of(new.price.expect("limit"));
+            self.trade_incoming(new, &mut fees, Some(limit), out);
+            return;
+        }
+        let market_id = old.market.expect("resting");
+        let market = &mut self.markets[market_id.get() as usize];
+        let rate_max = market.fee_rate_max();
+        let side = old.side();
+        market.book.ladder_mut(side).reduce(slot.level, Qty(old.leaves_qty.units() - new.leaves_qty.units()));
+        let reserve = order_reserve(rate_max, side, new.price.expect("limit"), new.leaves_qty, &slot.fees);
+        let state = self.accounts[old.account.get() as usize].markets.get_mut(&market_id).expect("resting");
+        state.exposure.remove(side, old.intent, slot.reserve);
+        state.exposure.add(side, new.intent, reserve);
+        if old.good_till != new.good_till {
+            if let Some(good_till) = old.good_till {
+                self.expiries.remove(&(good_till, old.id));
+            }
+            if let Some(good_till) = new.good_till {
+                self.expiries.insert((good_till, new.id));
+            }
+        }
+        let stored = self.store.get_mut(at);
+        stored.order = new;
+        stored.reserve = reserve;
+        self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
+    }
+
+    // ----- close-position -----
+
+    /// Closes the whole position in one market (DESIGN.md, "Close position"): cancels the
+    /// account's resting reducing orders there, then sends an immediate-or-cancel market order
+    /// for |net| within the slippage bound.
+    pub(crate) fn close_position(&mut self, close: &ClosePosition, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
+        if self.account(close.account).is_none() {
+            return Err(EngineError::UnknownAccount);
+        }
+        let market_id = self.resolve_market(&close.market).ok_or(EngineError::UnknownMarket)?;
+        let net = self.accounts[close.account.get() as usize]
+            .markets
+            .get(&market_id)
+            .map_or(Qty::ZERO, |state| state.position.net);
+        if net.is_zero() {
+            return Err(EngineError::NoPosition);
+        }
+        let intent = if net.is_positive() { Intent::SellLong } else { Intent::SellShort };
+        let id = self.next_order_id();
+        let mut order = Order {
+            id,
+            account: close.account,
+            market: Some(market_id),
+            intent,
+            kind: OrderKind::Market,
+            price: None,
+            qty: net.abs(),
+            cum_qty: Qty::ZERO,
+            leaves_qty: Qty::ZERO,
+            tif: Tif::ImmediateOrCancel,
+            good_till: None,
+            post_only: false,
+            cash_qty: None,
+            manual: close.manual,
+            state: OrderState::Rejected,
+            close_position: true,
+            ts_created: self.now,
+            ts_inserted: self.now,
+            notional_filled: Cash::ZERO,
+            fees_total: Cash::ZERO,
+        };
+        if self.markets[market_id.get() as usize].state != MarketState::Open {
+            self.reject(&order, RejectReason::ExchangeClosed, Note::MarketNotOpen, out);
+            return Ok(Reply::Order(id));
+        }
+        self.cancel_reducing(close.account, market_id, intent, Note::ClosePositionCanceled, None, 0, out);
+        match self.plan_market(close.slippage, &mut order) {
+            Ok(plan) => self.accept(order, plan, out),
+            Err((reason, note)) => self.reject(&order, reason, note, out),
+        }
+        Ok(Reply::Order(id))
+    }
+
+    /// Cancels the account's resting `intent` orders in a market, newest first, while their
+    /// total exceeds `keep`.
+    #[expect(clippy::too_many_arguments, reason = "the cancel's parts")]
+    fn cancel_reducing(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        intent: Intent,
+        note: Note,
+        unsolicited: Option<UnsolicitedCancel>,
+        keep: i64,
+        out: &mut Vec<Event>,
+    ) {
+        let committed = |engine: &Engine| {
+            let state = &engine.accounts[account.get() as usize].markets[&market];
+            match intent {
+                Intent::SellLong => state.exposure.sell_long,
+                _ => state.exposure.sell_short,
+            }
+        };
+        let Some(state) = self.accounts[account.get() as usize].markets.get(&market) else { return };
+        let mut at = state.tail;
+        while at != NIL && committed(self) > keep {
+            let slot = self.store.get(at);
+            let previous = slot.account_prev;
+            if slot.order.intent == intent {
+                self.end_resting(at, Transition::Cancel, ExecKind::Canceled, note, unsolicited, out);
+            }
+            at = previous;
+        }
+    }
+
+    // ----- clean-up after fills -----
+
+    fn clean_up(&mut self, traded_market: MarketId, out: &mut Vec<Event>) {
+        let mut touched = std::mem::take(&mut self.touched);
+        touched.sort_unstable();
+        for &account in &touched {
+            let Some(state) = self.accounts[account.get() as usize].markets.get(&traded_market) else { continue };
+            let net = state.position.net.units();
+            let unsolicited = Some(UnsolicitedCancel::ExchangeOption);
+            let note = Note::PositionReduced;
+            if state.exposure.sell_long > net.max(0) {
+                self.cancel_reducing(account, traded_market, Intent::SellLong, note, unsolicited, net.max(0), out);
+            }
+            let state = &self.accounts[account.get() as usize].markets[&traded_market];
+            if state.exposure.sell_short > (-net).max(0) {
+                self.cancel_reducing(account, traded_market, Intent::SellShort, note, unsolicited, (-net).max(0), out);
+            }
+            self.cancel_unfunded(account, out);
+        }
+        touched.clear();
+        self.touched = touched;
+    }
+
+    /// Cancels orders, newest first per market, until every market's reservation fits.
+    fn cancel_unfunded(&mut self, account: AccountId, out: &mut Vec<Event>) {
+        let free = self.accounts[account.get() as usize].free();
+        let markets: Vec<MarketId> = self.accounts[account.get() as usize]
+            .markets
+            .iter()
+            .filter(|(_, state)| state.orders_count > 0 && state.reservation() > free)
+            .map(|(&id, _)| id)
+            .collect();
+        for market in markets {
+            loop {
+                let state = &self.accounts[account.get() as usize].markets[&market];
+                if state.reservation() <= free || state.tail == NIL {
+                    break;
+                }
+                let unsolicited = Some(UnsolicitedCancel::ExchangeOption);
+                self.end_resting(state.tail, Transition::Cancel, ExecKind::Canceled, Note::Unfunded, unsolicited, out);
+            }
+        }
+    }
+}
+
+/// How an accepted order will trade.
+#[derive(Clone, Copy, Debug)]
+struct Plan {
+    /// Worst level the order may trade at (`None`: no limit).
+    limit: Option<u32>,
+    /// Level and quantity the risk check used (`None`: no check needed).
+    risk_level: Option<u32>,
+    risk_qty: Qty,
+    /// A dry run already made (market orders).
+    reach: Option<Reach>,
+}
+
+/// One side of a fill, after it was settled.
+#[derive(Clone, Copy, Debug)]
+struct Party {
+    side: TradeSide,
+    position: crate::position::Position,
+    cash: Cash,
+    margin: Cash,
+    trade_cash: Cash,
+}
+
+fn apply_fill_to_order(order: &mut Order, qty: Qty, px: Price, fee: Cash) {
+    order.cum_qty = Qty(order.cum_qty.units() + qty.units());
+    order.leaves_qty = Qty(order.leaves_qty.units() - qty.units());
+    let complete = order.leaves_qty.is_zero();
+    order.state = transition(Some(order.state), Transition::Fill { complete }, true).expect("live order fills");
+    let notional = px.notional(qty).expect("bounded notional");
+    order.notional_filled = Cash(order.notional_filled.units() + notional.units());
+    order.fees_total = Cash(order.fees_total.units() + fee.units());
+}
+
+/// What an order of `qty` at `price` contributes to its account's exposure.
+pub(crate) fn order_reserve(rate_max: types::Rate, side: Side, price: Price, qty: Qty, fees: &FeeCap) -> OrderReserve {
+    OrderReserve {
+        qty: qty.units(),
+        notional: i64::from(price.units()) * qty.units(),
+        fee: fees.bound(rate_max, side, price, qty).units(),
+    }
+}
+
+fn short_dollars(net: Qty) -> i64 {
+    (-net.units()).max(0) * i64::from(Price::ONE.units())
+}
+
+fn slippage_is_bounded(slippage: Option<Slippage>) -> bool {
+    slippage.is_some_and(|s| s.ticks.is_some_and(|t| t > 0) || s.bips.is_some_and(|b| b > 0))
+}
+
+/// A SELL_* order with no account state can close nothing; other intents are not capped.
+fn closable_without_state(intent: Intent) -> i64 {
+    if intent.is_reducing() { 0 } else { i64::MAX }
+}
+
+fn normalize_price(market: &crate::market::Market, price: Price) -> Result<Price, Rejection> {
+    let tick = market.spec.tick.units();
+    let price = Price(price.units() - price.units() % tick);
+    if price < market.spec.price_min || price > market.spec.price_max {
+        return Err((RejectReason::PriceOutOfBounds, Note::PriceOutOfBounds));
+    }
+    Ok(price)
+}
+
+fn normalize_qty(market: &crate::market::Market, qty: Qty) -> Result<Qty, Rejection> {
+    if qty.units() <= 0 {
+        return Err((RejectReason::IncorrectQuantity, Note::QuantityNotPositive));
+    }
+    if qty > limits::QTY_MAX {
+        return Err((RejectReason::IncorrectQuantity, Note::QuantityTooLarge));
+    }
+    let qty = qty.truncate_to(market.spec.min_qty);
+    if qty.is_zero() {
+        return Err((RejectReason::IncorrectQuantity, Note::QuantityBelowMinimum));
+    }
+    Ok(qty)
+}
+
+fn check_good_till(tif: Tif, good_till: Option<Timestamp>, now: Timestamp) -> Result<(), Rejection> {
+    match (tif, good_till) {
+        (Tif::GoodTillDate, None) => Err((RejectReason::ExchangeOption, Note::GoodTillMissing)),
+        (Tif::GoodTillDate, Some(at)) if at <= now => Err((RejectReason::ExchangeOption, Note::GoodTillPast)),
+        (Tif::GoodTillDate, Some(_)) => Ok(()),
+        (_, Some(_)) => Err((RejectReason::ExchangeOption, Note::GoodTillWithoutGtd)),
+        (_, None) => Ok(()),
+    }
+}
