@@ -37,12 +37,14 @@ pub struct Account {
     pub cash: Cash,
     /// `marginRequirement`: $1 per short contract, over all markets.
     pub margin: Cash,
+    /// Live orders over all markets (bounded by `limits::OPEN_ORDERS_MAX`).
+    pub(crate) orders_count: usize,
     pub(crate) markets: BTreeMap<MarketId, AccountMarket>,
 }
 
 impl Account {
     pub(crate) fn new(id: AccountId, name: Box<str>) -> Account {
-        Account { id, name, cash: Cash::ZERO, margin: Cash::ZERO, markets: BTreeMap::new() }
+        Account { id, name, cash: Cash::ZERO, margin: Cash::ZERO, orders_count: 0, markets: BTreeMap::new() }
     }
 
     /// Cash not needed as margin: what funds new orders.

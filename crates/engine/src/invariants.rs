@@ -128,6 +128,7 @@ impl Engine {
         let dollar = PRICE_SCALE;
         for account in &self.accounts {
             let mut margin = 0i64;
+            let mut account_orders = 0usize;
             for (&market_id, state) in &account.markets {
                 let market = &self.markets[market_id.get() as usize];
                 let net = state.position.net.units();
@@ -172,7 +173,9 @@ impl Engine {
                     account.free()
                 );
                 listed += count as usize;
+                account_orders += count as usize;
             }
+            ensure!(account.orders_count == account_orders, "account {}: order count disagrees", account.id);
             ensure!(
                 account.margin.units() == margin,
                 "account {}: margin {:?} != {margin}",

@@ -389,7 +389,7 @@ impl Engine {
     }
 
     fn resting_count(&self, account: AccountId) -> usize {
-        self.accounts[account.get() as usize].markets.values().map(|m| m.orders_count as usize).sum()
+        self.accounts[account.get() as usize].orders_count
     }
 
     // ----- acceptance and matching -----
@@ -647,10 +647,9 @@ impl Engine {
         let at = self.store.insert(slot);
         let market = &mut self.markets[market_id.get() as usize];
         market.book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
-        let state = self.accounts[order.account.get() as usize]
-            .markets
-            .entry(market_id)
-            .or_insert_with(crate::account::AccountMarket::new);
+        let account = &mut self.accounts[order.account.get() as usize];
+        account.orders_count += 1;
+        let state = account.markets.entry(market_id).or_insert_with(crate::account::AccountMarket::new);
         state.exposure.add(side, order.intent, reserve);
         self.store.slots[at as usize].account_prev = state.tail;
         if state.tail == NIL {
@@ -671,10 +670,9 @@ impl Engine {
         let market_id = slot.order.market.expect("resting");
         let side = slot.order.side();
         self.markets[market_id.get() as usize].book.ladder_mut(side).unlink(&mut self.store.slots, at);
-        let state = self.accounts[slot.order.account.get() as usize]
-            .markets
-            .get_mut(&market_id)
-            .expect("resting order has account state");
+        let account = &mut self.accounts[slot.order.account.get() as usize];
+        account.orders_count -= 1;
+        let state = account.markets.get_mut(&market_id).expect("resting order has account state");
         state.exposure.remove(side, slot.order.intent, slot.reserve);
         if slot.account_prev == NIL {
             state.head = slot.account_next;

@@ -1,0 +1,114 @@
+//! Tidy: cheap structural rules of the codebase, checked on every test run.
+//!
+//! - every non-test `.rs` file under `crates/` opens with a `//!` module doc;
+//! - the pure crates (`types`, `engine`) never read a clock, use randomness, async or
+//!   floating point, and their manifests depend on no runtime crates;
+//! - no `todo!` or `unimplemented!` outside tests.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// The workspace root (two levels above this crate).
+pub(crate) fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).expect("crates/xtask is two levels deep").to_path_buf()
+}
+
+/// Crates that must stay pure state machines.
+const PURE_CRATES: &[&str] = &["types", "engine"];
+
+/// Text that must not appear in the pure crates' sources (split so this file passes itself).
+const PURE_BANNED: &[(&str, &str)] = &[
+    ("Instant", "::now"),
+    ("System", "Time"),
+    ("thread_", "rng"),
+    ("tok", "io"),
+    ("as", "ync fn"),
+    ("f6", "4"),
+    ("f3", "2"),
+];
+
+/// Dependencies the pure crates' manifests may not name.
+const PURE_BANNED_DEPS: &[&str] = &["tokio", "axum", "rand", "async", "futures"];
+
+/// Runs every check; returns all problems found.
+pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
+    let mut problems = Vec::new();
+    let crates = root.join("crates");
+    for file in rust_files(&crates) {
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        let relative = file.strip_prefix(root).unwrap_or(&file).display().to_string();
+        let is_test = relative.contains("/tests/") || relative.contains("/benches/");
+        if !is_test && !text.trim_start().starts_with("//!") {
+            problems.push(format!("{relative}: missing `//!` module doc on the first line"));
+        }
+        let stub = ["todo", "!("].concat();
+        let unimplemented = ["unimplemented", "!("].concat();
+        if !is_test && (text.contains(&stub) || text.contains(&unimplemented)) {
+            problems.push(format!("{relative}: stub macro in non-test code"));
+        }
+        let crate_name = relative.split('/').nth(1).unwrap_or_default();
+        if PURE_CRATES.contains(&crate_name) && relative.contains("/src/") {
+            for (head, tail) in PURE_BANNED {
+                let banned = [*head, *tail].concat();
+                if text.contains(&banned) {
+                    problems.push(format!("{relative}: `{banned}` is not allowed in a pure crate"));
+                }
+            }
+        }
+    }
+    for name in PURE_CRATES {
+        let manifest = fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap_or_default();
+        let dependencies = manifest.split("[dependencies]").nth(1).unwrap_or_default();
+        let dependencies = dependencies.split("\n[").next().unwrap_or_default();
+        for banned in PURE_BANNED_DEPS {
+            if dependencies.lines().any(|line| line.trim_start().starts_with(banned)) {
+                problems.push(format!("crates/{name}/Cargo.toml: depends on `{banned}`"));
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|name| name != "target") {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workspace_is_tidy() {
+        if let Err(problems) = check(&workspace_root()) {
+            panic!("tidy found problems:\n{}", problems.join("\n"));
+        }
+    }
+
+    #[test]
+    fn tidy_catches_a_missing_doc_and_a_clock() {
+        let root = std::env::temp_dir().join(format!("pmx-tidy-{}", std::process::id()));
+        let src = root.join("crates/engine/src");
+        fs::create_dir_all(&src).unwrap();
+        fs::write(root.join("crates/engine/Cargo.toml"), "[dependencies]\ntokio = \"1\"\n").unwrap();
+        fs::write(src.join("lib.rs"), ["fn f() { std::time::", "Instant::now(); }"].concat()).unwrap();
+        let problems = check(&root).unwrap_err();
+        fs::remove_dir_all(&root).unwrap();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+}
