@@ -37,11 +37,25 @@ pub fn exact_fee(rate: Rate, qty: Qty, px: Price) -> i128 {
 
 /// An exact fee rounded to the cent, half to even.
 pub fn round_to_cent(exact: i128) -> Cash {
+    // Fast path: 64-bit division by a constant compiles to a multiply; 128-bit does not.
+    if let Ok(small) = u64::try_from(exact) {
+        let per_cent = EXACT_PER_CENT as u64;
+        let (cents, remainder) = (small / per_cent, small % per_cent);
+        let up = match (2 * remainder).cmp(&per_cent) {
+            std::cmp::Ordering::Less => false,
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => cents % 2 == 1,
+        };
+        return cash_from_cents(i128::from(cents + u64::from(up)));
+    }
     cash_from_cents(div_round_half_even(exact, EXACT_PER_CENT))
 }
 
 /// An exact fee rounded up to the cent.
 pub fn ceil_to_cent(exact: i128) -> Cash {
+    if let Ok(small) = u64::try_from(exact) {
+        return cash_from_cents(i128::from(small.div_ceil(EXACT_PER_CENT as u64)));
+    }
     let cents = exact.div_euclid(EXACT_PER_CENT) + i128::from(exact.rem_euclid(EXACT_PER_CENT) != 0);
     cash_from_cents(cents)
 }
@@ -126,13 +140,25 @@ mod tests {
     }
 
     #[test]
+    fn fast_and_wide_paths_agree() {
+        for exact in [0, 1, EXACT_PER_CENT / 2, EXACT_PER_CENT * 3 / 2, EXACT_PER_CENT * 5 / 2 + 1, u64::MAX as i128] {
+            let wide = cash_from_cents(div_round_half_even(exact, EXACT_PER_CENT));
+            assert_eq!(round_to_cent(exact), wide, "{exact}");
+            let wide_ceil = exact.div_euclid(EXACT_PER_CENT) + i128::from(exact.rem_euclid(EXACT_PER_CENT) != 0);
+            assert_eq!(ceil_to_cent(exact), cash_from_cents(wide_ceil), "{exact}");
+        }
+        assert_eq!(round_to_cent(u64::MAX as i128 + 1), cash_from_cents(1845));
+    }
+
+    #[test]
     fn cumulative_cap() {
-        // Three fills of exact $0.006 each: each rounds to $0.01, the total $0.018 to $0.02.
+        // Three fills of exact $0.006 each round to $0.01 each, but the running total may never
+        // pass the rounded running exact total: 0.006 -> 0.01, 0.012 -> 0.01, 0.018 -> 0.02.
         let rate = Rate(1_000_000);
         let mut cap = FeeCap::default();
         // qty x p(1-p) = 0.006 with p = 0.5: qty = 0.024.
         let fees: Vec<Cash> = (0..3).map(|_| cap.charge(rate, Qty(240), Price(5_000))).collect();
-        assert_eq!(fees, [dollars(1), dollars(1), dollars(0)]);
+        assert_eq!(fees, [dollars(1), dollars(0), dollars(1)]);
     }
 
     #[test]
