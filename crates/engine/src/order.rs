@@ -15,6 +15,20 @@ pub enum Intent {
     SellShort,
 }
 
+/// The outcome an order trades: YES (long) or NO (short).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum OutcomeSide {
+    Yes,
+    No,
+}
+
+/// The trader's buy or sell of the chosen outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Buy,
+    Sell,
+}
+
 /// A side of the single YES book.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Side {
@@ -33,6 +47,32 @@ impl Side {
 }
 
 impl Intent {
+    /// The intent named by an outcome side and an action (the request's alternative form).
+    pub const fn from_parts(outcome: OutcomeSide, action: Action) -> Intent {
+        match (outcome, action) {
+            (OutcomeSide::Yes, Action::Buy) => Intent::BuyLong,
+            (OutcomeSide::Yes, Action::Sell) => Intent::SellLong,
+            (OutcomeSide::No, Action::Buy) => Intent::BuyShort,
+            (OutcomeSide::No, Action::Sell) => Intent::SellShort,
+        }
+    }
+
+    /// The outcome side of this intent.
+    pub const fn outcome_side(self) -> OutcomeSide {
+        match self {
+            Intent::BuyLong | Intent::SellLong => OutcomeSide::Yes,
+            Intent::BuyShort | Intent::SellShort => OutcomeSide::No,
+        }
+    }
+
+    /// The action of this intent.
+    pub const fn action(self) -> Action {
+        match self {
+            Intent::BuyLong | Intent::BuyShort => Action::Buy,
+            Intent::SellLong | Intent::SellShort => Action::Sell,
+        }
+    }
+
     /// The side on the YES book.
     pub const fn side(self) -> Side {
         match self {
@@ -200,6 +240,15 @@ impl Order {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn intents_round_trip_through_parts() {
+        for intent in [Intent::BuyLong, Intent::SellLong, Intent::BuyShort, Intent::SellShort] {
+            assert_eq!(Intent::from_parts(intent.outcome_side(), intent.action()), intent);
+        }
+        assert_eq!(Intent::BuyShort.side(), Side::Sell);
+        assert_eq!(Intent::SellShort.side(), Side::Buy);
+    }
 
     #[test]
     fn transition_table() {

@@ -10,7 +10,8 @@ use types::{Cash, Price, Qty, Timestamp};
 use crate::fees::div_round_half_even;
 use crate::order::Side;
 
-/// A position snapshot.
+/// A position snapshot. `bought` and `sold` are running totals that saturate (they are
+/// informational); everything else is bounded by the engine's deposit and quantity limits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Position {
     /// Positive = long YES, negative = short (holding NO).
@@ -34,11 +35,11 @@ impl Position {
         let mut realized = 0i64;
         let signed = match side {
             Side::Buy => {
-                self.bought = Qty(self.bought.units() + qty.units());
+                self.bought = Qty(self.bought.units().saturating_add(qty.units()));
                 qty.units()
             }
             Side::Sell => {
-                self.sold = Qty(self.sold.units() + qty.units());
+                self.sold = Qty(self.sold.units().saturating_add(qty.units()));
                 -qty.units()
             }
         };
