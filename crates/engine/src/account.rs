@@ -118,7 +118,7 @@ impl Exposure {
 }
 
 /// An account's state in one market.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct AccountMarket {
     pub(crate) position: Position,
     pub(crate) exposure: Exposure,
@@ -128,11 +128,19 @@ pub(crate) struct AccountMarket {
     pub(crate) orders_count: u32,
 }
 
-impl AccountMarket {
-    pub(crate) fn new() -> AccountMarket {
-        AccountMarket { head: NIL, tail: NIL, ..AccountMarket::default() }
+impl Default for AccountMarket {
+    fn default() -> AccountMarket {
+        AccountMarket {
+            position: Position::default(),
+            exposure: Exposure::default(),
+            head: NIL,
+            tail: NIL,
+            orders_count: 0,
+        }
     }
+}
 
+impl AccountMarket {
     pub(crate) fn reservation(&self) -> i128 {
         self.exposure.reservation(self.position.net)
     }

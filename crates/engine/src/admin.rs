@@ -42,8 +42,28 @@ impl Engine {
             return Err(EngineError::InvalidStateChange);
         }
         market.state = state;
+        // Suspension is maintenance: its books are emptied (SEMANTICS §16). A halt or a
+        // pre-open keeps resting orders; they just cannot trade or be modified.
+        if state == MarketState::Suspended {
+            self.cancel_market_orders(id, Note::MarketSuspended, out);
+        }
         out.push(Event::MarketStateChanged { market: id, state });
         Ok(Reply::None)
+    }
+
+    /// Cancels every resting order of a market, in ascending order id, as system cancels.
+    fn cancel_market_orders(&mut self, id: MarketId, note: Note, out: &mut Vec<Event>) {
+        let mut resting: Vec<(types::OrderId, u32)> = self
+            .store
+            .live()
+            .filter(|&at| self.store.get(at).order.market == Some(id))
+            .map(|at| (self.store.get(at).order.id, at))
+            .collect();
+        resting.sort_unstable();
+        for (_, at) in resting {
+            let unsolicited = Some(UnsolicitedCancel::Other);
+            self.end_resting(at, Transition::Cancel, ExecKind::Canceled, note, unsolicited, out);
+        }
     }
 
     pub(crate) fn create_account(&mut self, name: &str, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
@@ -128,17 +148,7 @@ impl Engine {
         if value > Price::ONE {
             return Err(EngineError::InvalidSettlement);
         }
-        let mut resting: Vec<(types::OrderId, u32)> = self
-            .store
-            .live()
-            .filter(|&at| self.store.get(at).order.market == Some(id))
-            .map(|at| (self.store.get(at).order.id, at))
-            .collect();
-        resting.sort_unstable();
-        for (_, at) in resting {
-            let unsolicited = Some(UnsolicitedCancel::Other);
-            self.end_resting(at, Transition::Cancel, ExecKind::Canceled, Note::MarketSettled, unsolicited, out);
-        }
+        self.cancel_market_orders(id, Note::MarketSettled, out);
         let side = match value {
             Price::ONE => ResolutionSide::Long,
             Price::ZERO => ResolutionSide::Short,

@@ -90,13 +90,15 @@ impl FeeCap {
     }
 
     /// An upper bound on the positive fees still to be charged if `leaves` more fill at prices
-    /// no worse than `limit` for `side`, with the largest positive coefficient `rate`.
+    /// no worse than `limit` for `side`, with the largest positive coefficient `rate`. The cap
+    /// guarantees the order's total never passes the half-even rounding of its exact total, so
+    /// the bound rounds the same way (not up).
     pub(crate) fn bound(&self, rate: Rate, side: Side, limit: Price, leaves: Qty) -> Cash {
         if rate.units() <= 0 || leaves.units() <= 0 {
             return Cash::ZERO;
         }
         let worst = exact_fee(rate, leaves, worst_fee_price(side, limit));
-        let total = ceil_to_cent(self.exact_total + worst).units() - self.charged_total.units();
+        let total = round_to_cent(self.exact_total + worst).units() - self.charged_total.units();
         Cash(total.max(0))
     }
 }
@@ -176,6 +178,6 @@ mod tests {
         let bound = cap.bound(TAKER, Side::Buy, Price(8_000), Qty(1_000_000));
         assert_eq!(bound, dollars(174));
         let bound = cap.bound(TAKER, Side::Buy, Price(2_000), Qty(1_000_000));
-        assert_eq!(bound, ceil_to_cent(exact_fee(TAKER, Qty(1_000_000), Price(2_000))));
+        assert_eq!(bound, round_to_cent(exact_fee(TAKER, Qty(1_000_000), Price(2_000))));
     }
 }

@@ -145,7 +145,7 @@ impl Engine {
                     ensure!(slot.account_prev == previous, "order {}: broken account links", order.id);
                     let price = order.price.expect("resting limit");
                     let expected: OrderReserve =
-                        order_reserve(market.fee_rate_max(), order.side(), price, order.leaves_qty, &slot.fees);
+                        order_reserve(market.maker_fee_rate(), order.side(), price, order.leaves_qty, &slot.fees);
                     ensure!(slot.reserve == expected, "order {}: stale reservation", order.id);
                     exposure.add(order.side(), order.intent, slot.reserve);
                     count += 1;

@@ -62,8 +62,14 @@ impl Market {
         Price(level * self.spec.tick.units())
     }
 
-    /// The largest positive fee coefficient a fill here can be charged.
-    pub(crate) fn fee_rate_max(&self) -> Rate {
+    /// The positive fee coefficient a resting order can be charged (it fills only as maker).
+    pub(crate) fn maker_fee_rate(&self) -> Rate {
+        Rate(self.spec.maker_rate.units().max(0))
+    }
+
+    /// The largest positive fee coefficient an order that trades on arrival can be charged
+    /// (taker for what it takes, maker for what rests).
+    pub(crate) fn any_fee_rate(&self) -> Rate {
         Rate(self.spec.taker_rate.units().max(self.spec.maker_rate.units()).max(0))
     }
 }
@@ -74,7 +80,7 @@ fn validate_spec(spec: &MarketSpec) -> Result<(), EngineError> {
         return invalid("slug must be 1 to 200 characters");
     }
     let tick = spec.tick.units();
-    if tick == 0 || PRICE_SCALE as u32 % tick != 0 {
+    if tick == 0 || !(PRICE_SCALE as u32).is_multiple_of(tick) {
         return invalid("tick size must be positive and divide 1");
     }
     let min_qty = spec.min_qty.units();

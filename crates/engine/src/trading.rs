@@ -199,10 +199,15 @@ impl Engine {
         if new.post_only && self.crosses(market_id, order.side(), plan.limit) {
             return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
         }
-        if let Some(level) = plan.risk_level {
-            if !self.fits(order.account, market_id, order.side(), order.intent, level, plan.risk_qty, None) {
-                return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
-            }
+        // Only an order that trades on arrival can pay a taker fee; a resting order fills
+        // only as maker.
+        let market = &self.markets[market_id.get() as usize];
+        let trades_on_arrival = is_market || self.crosses(market_id, order.side(), plan.limit);
+        let rate = if trades_on_arrival { market.any_fee_rate() } else { market.maker_fee_rate() };
+        if let Some(level) = plan.risk_level
+            && !self.fits(order.account, market_id, order.side(), order.intent, level, plan.risk_qty, rate, None)
+        {
+            return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
         Ok(plan)
     }
@@ -368,6 +373,7 @@ impl Engine {
         intent: Intent,
         level: u32,
         qty: Qty,
+        rate: types::Rate,
         replacing: Option<(&Slot, FeeCap)>,
     ) -> bool {
         let account = &self.accounts[account.get() as usize];
@@ -383,7 +389,7 @@ impl Engine {
             }
             None => FeeCap::default(),
         };
-        let reserve = order_reserve(market.fee_rate_max(), side, market.price_of(level), qty, &fees);
+        let reserve = order_reserve(rate, side, market.price_of(level), qty, &fees);
         exposure.add(side, intent, reserve);
         exposure.reservation(net) <= account.free()
     }
@@ -460,10 +466,10 @@ impl Engine {
         loop {
             let ladder = self.markets[market_id.get() as usize].book.ladder(opposite);
             let Some(level) = ladder.best() else { return MatchEnd::Exhausted };
-            if let Some(limit) = limit {
-                if !ladder.is_better_or_equal(level, limit) {
-                    return MatchEnd::Exhausted;
-                }
+            if let Some(limit) = limit
+                && !ladder.is_better_or_equal(level, limit)
+            {
+                return MatchEnd::Exhausted;
             }
             let maker_at = ladder.levels[level as usize].head;
             let maker = self.store.get(maker_at);
@@ -493,8 +499,8 @@ impl Engine {
         let trade_id = self.next_trade_id();
         let market = &self.markets[market_id.get() as usize];
         let px = market.price_of(level);
-        let (taker_rate, maker_rate, rate_max) =
-            (market.spec.taker_rate, market.spec.maker_rate, market.fee_rate_max());
+        let (taker_rate, maker_rate, resting_rate) =
+            (market.spec.taker_rate, market.spec.maker_rate, market.maker_fee_rate());
         let taker_fee = taker_fees.charge(taker_rate, qty, px);
 
         // The maker: book, order, exposure.
@@ -510,7 +516,7 @@ impl Engine {
         let new_reserve = if maker_done {
             OrderReserve::default()
         } else {
-            order_reserve(rate_max, maker_side, px, maker_slot.order.leaves_qty, &maker_slot.fees)
+            order_reserve(resting_rate, maker_side, px, maker_slot.order.leaves_qty, &maker_slot.fees)
         };
         {
             let state = self.accounts[maker_account.get() as usize].markets.get_mut(&market_id).expect("maker state");
@@ -565,7 +571,7 @@ impl Engine {
     ) -> Party {
         let now = self.now;
         let account = &mut self.accounts[account_id.get() as usize];
-        let state = account.markets.entry(market_id).or_insert_with(crate::account::AccountMarket::new);
+        let state = account.markets.entry(market_id).or_default();
         let before = state.position.net;
         let realized = state.position.apply_fill(side, qty, px, now);
         state.position.fees = Cash(state.position.fees.units() + fee.units());
@@ -642,14 +648,14 @@ impl Engine {
         let side = order.side();
         let price = order.price.expect("limit price");
         let level = market.level_of(price);
-        let reserve = order_reserve(market.fee_rate_max(), side, price, order.leaves_qty, &fees);
+        let reserve = order_reserve(market.maker_fee_rate(), side, price, order.leaves_qty, &fees);
         let slot = Slot { order, level, prev: NIL, next: NIL, account_prev: NIL, account_next: NIL, fees, reserve };
         let at = self.store.insert(slot);
         let market = &mut self.markets[market_id.get() as usize];
         market.book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
         let account = &mut self.accounts[order.account.get() as usize];
         account.orders_count += 1;
-        let state = account.markets.entry(market_id).or_insert_with(crate::account::AccountMarket::new);
+        let state = account.markets.entry(market_id).or_default();
         state.exposure.add(side, order.intent, reserve);
         self.store.slots[at as usize].account_prev = state.tail;
         if state.tail == NIL {
@@ -828,7 +834,9 @@ impl Engine {
             return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
         }
         let replacing = Some((slot, slot.fees));
-        if !self.fits(old.account, market_id, new.side(), new.intent, level, new.leaves_qty, replacing) {
+        let crosses = self.crosses(market_id, new.side(), Some(level));
+        let rate = if crosses { market.any_fee_rate() } else { market.maker_fee_rate() };
+        if !self.fits(old.account, market_id, new.side(), new.intent, level, new.leaves_qty, rate, replacing) {
             return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
         Ok(new)
@@ -852,10 +860,10 @@ impl Engine {
         }
         let market_id = old.market.expect("resting");
         let market = &mut self.markets[market_id.get() as usize];
-        let rate_max = market.fee_rate_max();
+        let resting_rate = market.maker_fee_rate();
         let side = old.side();
         market.book.ladder_mut(side).reduce(slot.level, Qty(old.leaves_qty.units() - new.leaves_qty.units()));
-        let reserve = order_reserve(rate_max, side, new.price.expect("limit"), new.leaves_qty, &slot.fees);
+        let reserve = order_reserve(resting_rate, side, new.price.expect("limit"), new.leaves_qty, &slot.fees);
         let state = self.accounts[old.account.get() as usize].markets.get_mut(&market_id).expect("resting");
         state.exposure.remove(side, old.intent, slot.reserve);
         state.exposure.add(side, new.intent, reserve);

@@ -47,7 +47,6 @@ pub fn parse_units(text: &str, scale: u32) -> Result<i128, DecimalError> {
     // Value = digits x 10^(exponent - frac_len); we want value x 10^scale.
     let shift = exponent + i64::from(scale) - frac_part.len() as i64;
     let mut units: i128 = 0;
-    let mut digits_used = 0usize;
     let all_digits = int_part.iter().chain(frac_part);
     let total_digits = int_part.len() + frac_part.len();
     // Keep only the digits that land at or above the unit position.
@@ -65,16 +64,12 @@ pub fn parse_units(text: &str, scale: u32) -> Result<i128, DecimalError> {
         if units > UNITS_MAX {
             return Err(DecimalError::OutOfRange);
         }
-        digits_used += 1;
     }
-    let _ = digits_used;
-    if shift > 0 {
-        if units != 0 {
-            for _ in 0..shift {
-                units = units.checked_mul(10).ok_or(DecimalError::OutOfRange)?;
-                if units > UNITS_MAX {
-                    return Err(DecimalError::OutOfRange);
-                }
+    if shift > 0 && units != 0 {
+        for _ in 0..shift {
+            units = units.checked_mul(10).ok_or(DecimalError::OutOfRange)?;
+            if units > UNITS_MAX {
+                return Err(DecimalError::OutOfRange);
             }
         }
     }
