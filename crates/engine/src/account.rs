@@ -20,8 +20,6 @@
 //! orders are ignored (per-instrument risk). After fills, orders that are no longer funded are
 //! canceled, newest first.
 
-use std::collections::BTreeMap;
-
 use types::{AccountId, Cash, MarketId, PRICE_SCALE, Qty};
 
 use crate::book::NIL;
@@ -39,12 +37,12 @@ pub struct Account {
     pub margin: Cash,
     /// Live orders over all markets (bounded by `limits::OPEN_ORDERS_MAX`).
     pub(crate) orders_count: usize,
-    pub(crate) markets: BTreeMap<MarketId, AccountMarket>,
+    pub(crate) markets: MarketMap,
 }
 
 impl Account {
     pub(crate) fn new(id: AccountId, name: Box<str>) -> Account {
-        Account { id, name, cash: Cash::ZERO, margin: Cash::ZERO, orders_count: 0, markets: BTreeMap::new() }
+        Account { id, name, cash: Cash::ZERO, margin: Cash::ZERO, orders_count: 0, markets: MarketMap::default() }
     }
 
     /// Cash not needed as margin: what funds new orders.
@@ -60,6 +58,77 @@ impl Account {
     /// The sum of per-market reservations (`openOrders`).
     pub fn reservation_sum(&self) -> i128 {
         self.markets.values().map(AccountMarket::reservation).sum()
+    }
+}
+
+/// An account's per-market states, sorted by market id. Accounts trade in few markets, so
+/// a sorted vector beats a tree for lookups, and iteration order stays deterministic.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct MarketMap {
+    entries: Vec<(MarketId, AccountMarket)>,
+}
+
+impl MarketMap {
+    fn position_of(&self, market: MarketId) -> Result<usize, usize> {
+        self.entries.binary_search_by_key(&market, |(id, _)| *id)
+    }
+
+    pub(crate) fn get(&self, market: &MarketId) -> Option<&AccountMarket> {
+        self.position_of(*market).ok().map(|at| &self.entries[at].1)
+    }
+
+    pub(crate) fn get_mut(&mut self, market: &MarketId) -> Option<&mut AccountMarket> {
+        self.position_of(*market).ok().map(|at| &mut self.entries[at].1)
+    }
+
+    /// The state for `market`, created empty if the account has none yet.
+    pub(crate) fn get_or_insert(&mut self, market: MarketId) -> &mut AccountMarket {
+        let at = match self.position_of(market) {
+            Ok(at) => at,
+            Err(at) => {
+                self.entries.insert(at, (market, AccountMarket::default()));
+                at
+            }
+        };
+        &mut self.entries[at].1
+    }
+
+    /// Number of markets the account has state in.
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The state at `index` in market-id order.
+    pub(crate) fn at(&self, index: usize) -> &AccountMarket {
+        &self.entries[index].1
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&MarketId, &AccountMarket)> {
+        self.entries.iter().map(|(id, state)| (id, state))
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &AccountMarket> {
+        self.entries.iter().map(|(_, state)| state)
+    }
+}
+
+impl std::ops::Index<&MarketId> for MarketMap {
+    type Output = AccountMarket;
+
+    fn index(&self, market: &MarketId) -> &AccountMarket {
+        self.get(market).expect("account has state in this market")
+    }
+}
+
+impl<'a> IntoIterator for &'a MarketMap {
+    type Item = (&'a MarketId, &'a AccountMarket);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (MarketId, AccountMarket)>,
+        fn(&'a (MarketId, AccountMarket)) -> (&'a MarketId, &'a AccountMarket),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(id, state)| (id, state))
     }
 }
 

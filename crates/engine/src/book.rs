@@ -61,11 +61,10 @@ impl Store {
         at
     }
 
-    pub(crate) fn remove(&mut self, at: u32) -> Slot {
-        let slot = self.slots[at as usize];
-        self.index.remove(&slot.order.id);
+    /// Frees a slot; its contents stay until the slot is reused.
+    pub(crate) fn remove(&mut self, at: u32) {
+        self.index.remove(&self.slots[at as usize].order.id);
         self.free.push(at);
-        slot
     }
 
     pub(crate) fn find(&self, id: OrderId) -> Option<u32> {

@@ -503,28 +503,24 @@ impl Engine {
             (market.spec.taker_rate, market.spec.maker_rate, market.maker_fee_rate());
         let taker_fee = taker_fees.charge(taker_rate, qty, px);
 
-        // The maker: book, order, exposure.
-        let mut maker_slot = *self.store.get(maker_at);
-        let maker_fee = maker_slot.fees.charge(maker_rate, qty, px);
-        apply_fill_to_order(&mut maker_slot.order, qty, px, maker_fee);
-        let maker_done = maker_slot.order.leaves_qty.is_zero();
-        let maker_side = maker_slot.order.side();
-        let maker_account = maker_slot.order.account;
-        let market = &mut self.markets[market_id.get() as usize];
-        let ladder = market.book.ladder_mut(maker_side);
-        ladder.reduce(level, qty);
+        // The maker: order, fees and reservation, in place.
+        let slot = self.store.get_mut(maker_at);
+        let maker_fee = slot.fees.charge(maker_rate, qty, px);
+        apply_fill_to_order(&mut slot.order, qty, px, maker_fee);
+        let maker_order = slot.order;
+        let maker_done = maker_order.leaves_qty.is_zero();
+        let maker_side = maker_order.side();
+        let maker_account = maker_order.account;
         let new_reserve = if maker_done {
             OrderReserve::default()
         } else {
-            order_reserve(resting_rate, maker_side, px, maker_slot.order.leaves_qty, &maker_slot.fees)
+            order_reserve(resting_rate, maker_side, px, maker_order.leaves_qty, &slot.fees)
         };
-        {
-            let state = self.accounts[maker_account.get() as usize].markets.get_mut(&market_id).expect("maker state");
-            state.exposure.remove(maker_side, maker_slot.order.intent, maker_slot.reserve);
-            state.exposure.add(maker_side, maker_slot.order.intent, new_reserve);
-        }
-        maker_slot.reserve = new_reserve;
-        *self.store.get_mut(maker_at) = maker_slot;
+        let old_reserve = std::mem::replace(&mut slot.reserve, new_reserve);
+        self.markets[market_id.get() as usize].book.ladder_mut(maker_side).reduce(level, qty);
+        let state = self.accounts[maker_account.get() as usize].markets.get_mut(&market_id).expect("maker state");
+        state.exposure.remove(maker_side, maker_order.intent, old_reserve);
+        state.exposure.add(maker_side, maker_order.intent, new_reserve);
         if maker_done {
             self.unrest(maker_at);
         }
@@ -542,13 +538,13 @@ impl Engine {
             qty,
             taker_side,
             taker: TradeSide { account: taker.account, order: taker.id, ..taker_party.side },
-            maker: TradeSide { account: maker_account, order: maker_slot.order.id, ..maker_party.side },
+            maker: TradeSide { account: maker_account, order: maker_order.id, ..maker_party.side },
         }));
         let fill_kind = |order: &Order| if order.leaves_qty.is_zero() { ExecKind::Fill } else { ExecKind::PartialFill };
         let taker_fill = FillInfo { trade: trade_id, qty, px, aggressor: true, fee: taker_fee };
         let maker_fill = FillInfo { trade: trade_id, qty, px, aggressor: false, fee: maker_fee };
         self.execution(out, fill_kind(taker), taker, Some(taker_fill), None, None, Note::None);
-        self.execution(out, fill_kind(&maker_slot.order), &maker_slot.order, Some(maker_fill), None, None, Note::None);
+        self.execution(out, fill_kind(&maker_order), &maker_order, Some(maker_fill), None, None, Note::None);
         for (account, party) in [(taker.account, taker_party), (maker_account, maker_party)] {
             self.emit_party(account, market_id, party, out);
         }
@@ -571,7 +567,7 @@ impl Engine {
     ) -> Party {
         let now = self.now;
         let account = &mut self.accounts[account_id.get() as usize];
-        let state = account.markets.entry(market_id).or_default();
+        let state = account.markets.get_or_insert(market_id);
         let before = state.position.net;
         let realized = state.position.apply_fill(side, qty, px, now);
         state.position.fees = Cash(state.position.fees.units() + fee.units());
@@ -655,46 +651,68 @@ impl Engine {
         market.book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
         let account = &mut self.accounts[order.account.get() as usize];
         account.orders_count += 1;
-        let state = account.markets.entry(market_id).or_default();
+        let state = account.markets.get_or_insert(market_id);
         state.exposure.add(side, order.intent, reserve);
-        self.store.slots[at as usize].account_prev = state.tail;
-        if state.tail == NIL {
-            state.head = at;
-        } else {
-            self.store.slots[state.tail as usize].account_next = at;
-        }
-        state.tail = at;
         state.orders_count += 1;
+        self.append_to_account_list(at);
         if let Some(good_till) = order.good_till {
             self.expiries.insert((good_till, order.id));
         }
     }
 
-    /// Takes a resting order off the book and out of every index; returns it.
-    pub(crate) fn unrest(&mut self, at: u32) -> Slot {
-        let slot = *self.store.get(at);
+    /// Links the order at `at` as the newest of its account's orders in its market.
+    fn append_to_account_list(&mut self, at: u32) {
+        let order = &self.store.slots[at as usize].order;
+        let market_id = order.market.expect("resting");
+        let state = self.accounts[order.account.get() as usize].markets.get_mut(&market_id).expect("account state");
+        let tail = std::mem::replace(&mut state.tail, at);
+        if tail == NIL {
+            state.head = at;
+        } else {
+            self.store.slots[tail as usize].account_next = at;
+        }
+        let slot = &mut self.store.slots[at as usize];
+        slot.account_prev = tail;
+        slot.account_next = NIL;
+    }
+
+    /// Unlinks the order at `at` from its account's list in its market.
+    fn remove_from_account_list(&mut self, at: u32) {
+        let slot = &self.store.slots[at as usize];
+        let (prev, next) = (slot.account_prev, slot.account_next);
         let market_id = slot.order.market.expect("resting");
-        let side = slot.order.side();
+        let state =
+            self.accounts[slot.order.account.get() as usize].markets.get_mut(&market_id).expect("account state");
+        if prev == NIL {
+            state.head = next;
+        } else {
+            self.store.slots[prev as usize].account_next = next;
+        }
+        if next == NIL {
+            state.tail = prev;
+        } else {
+            self.store.slots[next as usize].account_prev = prev;
+        }
+    }
+
+    /// Takes a resting order off the book and out of every index; returns it.
+    pub(crate) fn unrest(&mut self, at: u32) -> (Order, FeeCap) {
+        let slot = self.store.get(at);
+        let (order, fees, reserve) = (slot.order, slot.fees, slot.reserve);
+        let market_id = order.market.expect("resting");
+        let side = order.side();
         self.markets[market_id.get() as usize].book.ladder_mut(side).unlink(&mut self.store.slots, at);
-        let account = &mut self.accounts[slot.order.account.get() as usize];
+        self.remove_from_account_list(at);
+        let account = &mut self.accounts[order.account.get() as usize];
         account.orders_count -= 1;
         let state = account.markets.get_mut(&market_id).expect("resting order has account state");
-        state.exposure.remove(side, slot.order.intent, slot.reserve);
-        if slot.account_prev == NIL {
-            state.head = slot.account_next;
-        } else {
-            self.store.slots[slot.account_prev as usize].account_next = slot.account_next;
-        }
-        if slot.account_next == NIL {
-            state.tail = slot.account_prev;
-        } else {
-            self.store.slots[slot.account_next as usize].account_prev = slot.account_prev;
-        }
+        state.exposure.remove(side, order.intent, reserve);
         state.orders_count -= 1;
-        if let Some(good_till) = slot.order.good_till {
-            self.expiries.remove(&(good_till, slot.order.id));
+        if let Some(good_till) = order.good_till {
+            self.expiries.remove(&(good_till, order.id));
         }
-        self.store.remove(at)
+        self.store.remove(at);
+        (order, fees)
     }
 
     /// Ends a resting order (cancel or expiry) with one execution.
@@ -707,7 +725,7 @@ impl Engine {
         unsolicited: Option<UnsolicitedCancel>,
         out: &mut Vec<Event>,
     ) -> OrderId {
-        let mut order = self.unrest(at).order;
+        let (mut order, _) = self.unrest(at);
         order.state = transition(Some(order.state), event, order.cum_qty.is_positive()).expect("live order");
         order.leaves_qty = Qty::ZERO;
         self.execution(out, kind, &order, None, None, unsolicited, note);
@@ -849,8 +867,18 @@ impl Engine {
         let old = slot.order;
         new.state = transition(Some(old.state), Transition::Replace, old.cum_qty.is_positive()).expect("live order");
         let loses_priority = new.price != old.price || new.leaves_qty > old.leaves_qty;
+        let market_id = old.market.expect("resting");
+        let level = self.markets[market_id.get() as usize].level_of(new.price.expect("limit"));
+        if loses_priority && !self.crosses(market_id, new.side(), Some(level)) {
+            // Back of the new level and newest in the account's list, without leaving the
+            // store: the same outcome as cancel and re-insert, minus the churn.
+            new.ts_inserted = self.now;
+            self.relink(at, new);
+            self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
+            return;
+        }
         if loses_priority {
-            let fees = self.unrest(at).fees;
+            let (_, fees) = self.unrest(at);
             new.ts_inserted = self.now;
             self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
             let mut fees = fees;
@@ -858,7 +886,6 @@ impl Engine {
             self.trade_incoming(new, &mut fees, Some(limit), out);
             return;
         }
-        let market_id = old.market.expect("resting");
         let market = &mut self.markets[market_id.get() as usize];
         let resting_rate = market.maker_fee_rate();
         let side = old.side();
@@ -879,6 +906,35 @@ impl Engine {
         stored.order = new;
         stored.reserve = reserve;
         self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
+    }
+
+    /// Moves a resting order to the back of the level of `new`'s price and to the end of its
+    /// account list, with `new`'s fields. `new` must not cross the book.
+    fn relink(&mut self, at: u32, new: Order) {
+        let market_id = new.market.expect("resting");
+        let side = new.side();
+        let market = &mut self.markets[market_id.get() as usize];
+        let level = market.level_of(new.price.expect("limit"));
+        let resting_rate = market.maker_fee_rate();
+        market.book.ladder_mut(side).unlink(&mut self.store.slots, at);
+        self.remove_from_account_list(at);
+        let slot = &mut self.store.slots[at as usize];
+        let old = std::mem::replace(&mut slot.order, new);
+        let reserve = order_reserve(resting_rate, side, new.price.expect("limit"), new.leaves_qty, &slot.fees);
+        let old_reserve = std::mem::replace(&mut slot.reserve, reserve);
+        self.markets[market_id.get() as usize].book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
+        self.append_to_account_list(at);
+        let state = self.accounts[new.account.get() as usize].markets.get_mut(&market_id).expect("resting");
+        state.exposure.remove(side, old.intent, old_reserve);
+        state.exposure.add(side, new.intent, reserve);
+        if old.good_till != new.good_till {
+            if let Some(good_till) = old.good_till {
+                self.expiries.remove(&(good_till, old.id));
+            }
+            if let Some(good_till) = new.good_till {
+                self.expiries.insert((good_till, new.id));
+            }
+        }
     }
 
     // ----- close-position -----
@@ -992,16 +1048,11 @@ impl Engine {
     /// Cancels orders, newest first per market, until every market's reservation fits.
     fn cancel_unfunded(&mut self, account: AccountId, out: &mut Vec<Event>) {
         let free = self.accounts[account.get() as usize].free();
-        let markets: Vec<MarketId> = self.accounts[account.get() as usize]
-            .markets
-            .iter()
-            .filter(|(_, state)| state.orders_count > 0 && state.reservation() > free)
-            .map(|(&id, _)| id)
-            .collect();
-        for market in markets {
+        // Cancels never add or remove an account's market entries, so indexes stay valid.
+        for index in 0..self.accounts[account.get() as usize].markets.len() {
             loop {
-                let state = &self.accounts[account.get() as usize].markets[&market];
-                if state.reservation() <= free || state.tail == NIL {
+                let state = self.accounts[account.get() as usize].markets.at(index);
+                if state.orders_count == 0 || state.reservation() <= free {
                     break;
                 }
                 let unsolicited = Some(UnsolicitedCancel::ExchangeOption);

@@ -1,0 +1,157 @@
+//! The pmx adapter: drives `engine::Engine`, the full exchange state machine, with the
+//! stream's ops.
+//!
+//! pmx does more per op than the peers: every order is risk-checked against its account's
+//! collateral, fills move positions, cash, margin and fees, and every op produces execution
+//! events with full order snapshots. The adapter sets up one market (tick $0.01, whole
+//! contracts, the documented fees) and 1,000 funded accounts, then maps each op to a
+//! command: a buy is `BUY_LONG`, a sell is `BUY_SHORT` (selling YES, fully collateralized),
+//! a modify is the engine's cancel-replace keeping the id (the stream's new quantity is the
+//! remaining one, so the total sent is filled + remaining). The event vector is reused.
+
+use engine::{
+    Command, Engine, Event, ExecKind, Intent, MarketRef, MarketSpec, MarketState, Modify, NewOrder, Op as EngineOp,
+    OrderKind, Reply, Size, Tif as EngineTif,
+};
+use types::{AccountId, Cash, MarketId, OrderId, Price, QTY_SCALE, Qty, Rate, Seq, Timestamp};
+
+use crate::stream::{Op, Side, Tif};
+use crate::venue::{Venue, VenueStats};
+
+/// Accounts the stream uses.
+const ACCOUNTS: u32 = 1_000;
+/// Opening cash of each account: ample for the stream's orders and positions.
+const CASH_PER_ACCOUNT_DOLLARS: i64 = 50_000;
+/// $0.0001 units per tick of the stream.
+const TICK_UNITS: u32 = 100;
+
+pub(crate) struct Pmx {
+    engine: Engine,
+    events: Vec<Event>,
+    market: MarketId,
+    /// Engine order id and account by generator id.
+    orders: Vec<(OrderId, AccountId)>,
+    seq: u64,
+    fills: u64,
+    rejects: u64,
+}
+
+impl Pmx {
+    /// `id_count` is the number of generator ids in the stream.
+    pub(crate) fn new(id_count: usize) -> Self {
+        let mut pmx = Pmx {
+            engine: Engine::new(),
+            events: Vec::with_capacity(256),
+            market: MarketId(0),
+            // A non-zero fill value makes the allocator touch every page now, so page faults
+            // are not timed.
+            orders: vec![(OrderId(u64::MAX), AccountId(u32::MAX)); id_count],
+            seq: 0,
+            fills: 0,
+            rejects: 0,
+        };
+        let spec = MarketSpec {
+            slug: "bench".into(),
+            title: "engine-bench market".into(),
+            outcome: "Yes".into(),
+            event_slug: "bench".into(),
+            tick: Price(TICK_UNITS),
+            min_qty: Qty::ONE,
+            price_min: Price(TICK_UNITS),
+            price_max: Price(99 * TICK_UNITS),
+            state: MarketState::Open,
+            taker_rate: Rate(69_500),
+            maker_rate: Rate(-12_500),
+        };
+        match pmx.run(EngineOp::CreateMarket(spec)) {
+            Ok(Reply::Market(id)) => pmx.market = id,
+            other => panic!("bench market not created: {other:?}"),
+        }
+        let cash = Cash::from_dollars(CASH_PER_ACCOUNT_DOLLARS).expect("small amount");
+        for index in 0..ACCOUNTS {
+            pmx.run(EngineOp::CreateAccount { name: format!("trader-{index}") }).expect("new account");
+            pmx.run(EngineOp::Deposit { account: AccountId(index), amount: cash }).expect("deposit");
+        }
+        pmx
+    }
+
+    fn run(&mut self, op: EngineOp) -> Result<Reply, engine::EngineError> {
+        self.seq += 1;
+        let command = Command { seq: Seq(self.seq), ts: Timestamp((self.seq * 1_000) as i64), op };
+        self.events.clear();
+        let reply = self.engine.apply(&command, &mut self.events);
+        for event in &self.events {
+            if let Event::Execution(execution) = event {
+                match execution.kind {
+                    ExecKind::PartialFill | ExecKind::Fill if execution.fill.is_some_and(|f| !f.aggressor) => {
+                        self.fills += 1
+                    }
+                    ExecKind::Rejected => self.rejects += 1,
+                    _ => {}
+                }
+            }
+        }
+        if reply.is_err() {
+            self.rejects += 1;
+        }
+        reply
+    }
+}
+
+impl Venue for Pmx {
+    fn name(&self) -> &'static str {
+        "pmx"
+    }
+
+    fn apply(&mut self, op: &Op) {
+        match *op {
+            Op::Place { id, account, side, price_ticks, qty, tif } => {
+                let account = AccountId(account);
+                let new = NewOrder {
+                    account,
+                    market: MarketRef::Id(self.market),
+                    intent: match side {
+                        Side::Buy => Intent::BuyLong,
+                        Side::Sell => Intent::BuyShort,
+                    },
+                    kind: OrderKind::Limit,
+                    price: Some(Price(price_ticks * TICK_UNITS)),
+                    size: Size::Qty(Qty(qty as i64 * QTY_SCALE)),
+                    tif: Some(match tif {
+                        Tif::Gtc => EngineTif::GoodTillCancel,
+                        Tif::Ioc => EngineTif::ImmediateOrCancel,
+                    }),
+                    good_till: None,
+                    post_only: false,
+                    slippage: None,
+                    manual: None,
+                };
+                if let Ok(Reply::Order(order)) = self.run(EngineOp::PlaceOrder(new)) {
+                    self.orders[id as usize] = (order, account);
+                }
+            }
+            Op::Cancel { id } => {
+                let (order, account) = self.orders[id as usize];
+                let _ = self.run(EngineOp::CancelOrder { account, order });
+            }
+            Op::Modify { id, new_price_ticks, new_qty } => {
+                let (order, account) = self.orders[id as usize];
+                let filled = self.engine.order(order).map_or(0, |o| o.cum_qty.units());
+                let modify = Modify {
+                    account,
+                    order,
+                    price: Some(Price(new_price_ticks * TICK_UNITS)),
+                    qty: Some(Qty(filled + new_qty as i64 * QTY_SCALE)),
+                    tif: None,
+                    post_only: None,
+                    good_till: None,
+                };
+                let _ = self.run(EngineOp::ModifyOrder(modify));
+            }
+        }
+    }
+
+    fn stats(&self) -> VenueStats {
+        VenueStats { fills: self.fills, rejects: self.rejects, resting: self.engine.orders_count() }
+    }
+}
