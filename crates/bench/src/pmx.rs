@@ -32,7 +32,6 @@ pub(crate) struct Pmx {
     /// Engine order id and account by generator id.
     orders: Vec<(OrderId, AccountId)>,
     seq: u64,
-    fills: u64,
     rejects: u64,
 }
 
@@ -47,7 +46,6 @@ impl Pmx {
             // are not timed.
             orders: vec![(OrderId(u64::MAX), AccountId(u32::MAX)); id_count],
             seq: 0,
-            fills: 0,
             rejects: 0,
         };
         let spec = MarketSpec {
@@ -80,18 +78,9 @@ impl Pmx {
         let command = Command { seq: Seq(self.seq), ts: Timestamp((self.seq * 1_000) as i64), op };
         self.events.clear();
         let reply = self.engine.apply(&command, &mut self.events);
-        for event in &self.events {
-            if let Event::Execution(execution) = event {
-                match execution.kind {
-                    ExecKind::PartialFill | ExecKind::Fill if execution.fill.is_some_and(|f| !f.aggressor) => {
-                        self.fills += 1
-                    }
-                    ExecKind::Rejected => self.rejects += 1,
-                    _ => {}
-                }
-            }
-        }
-        if reply.is_err() {
+        // A refused order or modify produces exactly one event, its REJECTED execution.
+        let rejected = matches!(self.events.first(), Some(Event::Execution(e)) if e.kind == ExecKind::Rejected);
+        if rejected || reply.is_err() {
             self.rejects += 1;
         }
         reply
@@ -152,6 +141,7 @@ impl Venue for Pmx {
     }
 
     fn stats(&self) -> VenueStats {
-        VenueStats { fills: self.fills, rejects: self.rejects, resting: self.engine.orders_count() }
+        // One maker fill per trade.
+        VenueStats { fills: self.engine.trades_count(), rejects: self.rejects, resting: self.engine.orders_count() }
     }
 }

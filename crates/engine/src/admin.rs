@@ -53,14 +53,9 @@ impl Engine {
 
     /// Cancels every resting order of a market, in ascending order id, as system cancels.
     fn cancel_market_orders(&mut self, id: MarketId, note: Note, out: &mut Vec<Event>) {
-        let mut resting: Vec<(types::OrderId, u32)> = self
-            .store
-            .live()
-            .filter(|&at| self.store.get(at).order.market == Some(id))
-            .map(|at| (self.store.get(at).order.id, at))
-            .collect();
-        resting.sort_unstable();
-        for (_, at) in resting {
+        // `live` yields ascending order ids.
+        let resting: Vec<u32> = self.store.live().filter(|&at| self.store.get(at).order.market == Some(id)).collect();
+        for at in resting {
             let unsolicited = Some(UnsolicitedCancel::Other);
             self.end_resting(at, Transition::Cancel, ExecKind::Canceled, note, unsolicited, out);
         }
@@ -208,14 +203,9 @@ impl Engine {
 
     /// The day roll: every resting DAY order ends with `DONE_FOR_DAY` (ascending id).
     pub(crate) fn end_of_day(&mut self, out: &mut Vec<Event>) -> Reply {
-        let mut day: Vec<(types::OrderId, u32)> = self
-            .store
-            .live()
-            .filter(|&at| self.store.get(at).order.tif == Tif::Day)
-            .map(|at| (self.store.get(at).order.id, at))
-            .collect();
-        day.sort_unstable();
-        for (_, at) in day {
+        // `live` yields ascending order ids.
+        let day: Vec<u32> = self.store.live().filter(|&at| self.store.get(at).order.tif == Tif::Day).collect();
+        for at in day {
             self.end_resting(at, Transition::Expire, ExecKind::DoneForDay, Note::DoneForDay, None, out);
         }
         Reply::None

@@ -1,6 +1,9 @@
 //! Order storage and the price ladders of one market's book.
 //!
-//! Live orders sit in one slab (`Store`) of `Slot`s; a hash index maps `OrderId` to slot.
+//! Live orders sit in one slab (`Store`) of `Slot`s; an `OrderIndex` maps `OrderId` to slot.
+//! Order ids are assigned in sequence, so the index is a paged direct map (id / page size
+//! picks a page, the rest a cell): two loads and no hashing. A page is freed when its last
+//! order leaves, so memory follows the live orders, plus 8 bytes per page of ids ever used.
 //! Each slot is linked into two intrusive lists: the FIFO queue of its price level, and the
 //! list of its account's orders in that market (oldest first).
 //!
@@ -10,12 +13,9 @@
 //! Invariants (checked by `Engine::check_invariants`): a level's bit is set exactly when its
 //! queue is non-empty; its `qty` is the sum of its orders' leaves.
 
-use std::collections::HashMap;
-
 use types::{OrderId, Qty};
 
 use crate::fees::FeeCap;
-use crate::idhash::IdBuild;
 use crate::order::{Order, Side};
 
 /// The null link.
@@ -41,7 +41,63 @@ pub(crate) struct Slot {
 pub(crate) struct Store {
     pub(crate) slots: Vec<Slot>,
     free: Vec<u32>,
-    index: HashMap<OrderId, u32, IdBuild>,
+    index: OrderIndex,
+}
+
+/// Ids per index page.
+const PAGE_IDS: usize = 1024;
+
+/// A page of the index: slot positions by id offset, and how many are in use.
+#[derive(Clone, Debug)]
+struct Page {
+    cells: Box<[u32; PAGE_IDS]>,
+    used: u32,
+}
+
+/// `OrderId -> slot`, for live orders only.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OrderIndex {
+    pages: Vec<Option<Page>>,
+    len: usize,
+}
+
+impl OrderIndex {
+    fn split(id: OrderId) -> (usize, usize) {
+        let id = id.get() as usize;
+        (id / PAGE_IDS, id % PAGE_IDS)
+    }
+
+    fn insert(&mut self, id: OrderId, at: u32) {
+        let (page, cell) = Self::split(id);
+        if self.pages.len() <= page {
+            self.pages.resize_with(page + 1, || None);
+        }
+        let page = self.pages[page].get_or_insert_with(|| Page { cells: Box::new([NIL; PAGE_IDS]), used: 0 });
+        debug_assert_eq!(page.cells[cell], NIL, "order id indexed twice");
+        page.cells[cell] = at;
+        page.used += 1;
+        self.len += 1;
+    }
+
+    fn remove(&mut self, id: OrderId) {
+        let (page_at, cell) = Self::split(id);
+        let Some(Some(page)) = self.pages.get_mut(page_at) else { return };
+        if page.cells[cell] == NIL {
+            return;
+        }
+        page.cells[cell] = NIL;
+        page.used -= 1;
+        self.len -= 1;
+        if page.used == 0 {
+            self.pages[page_at] = None;
+        }
+    }
+
+    fn get(&self, id: OrderId) -> Option<u32> {
+        let (page, cell) = Self::split(id);
+        let at = self.pages.get(page)?.as_ref()?.cells[cell];
+        (at != NIL).then_some(at)
+    }
 }
 
 impl Store {
@@ -63,12 +119,12 @@ impl Store {
 
     /// Frees a slot; its contents stay until the slot is reused.
     pub(crate) fn remove(&mut self, at: u32) {
-        self.index.remove(&self.slots[at as usize].order.id);
+        self.index.remove(self.slots[at as usize].order.id);
         self.free.push(at);
     }
 
     pub(crate) fn find(&self, id: OrderId) -> Option<u32> {
-        self.index.get(&id).copied()
+        self.index.get(id)
     }
 
     pub(crate) fn get(&self, at: u32) -> &Slot {
@@ -80,12 +136,12 @@ impl Store {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.index.len()
+        self.index.len
     }
 
-    /// Slot positions of live orders, in no particular order.
+    /// Slot positions of live orders, in ascending order id.
     pub(crate) fn live(&self) -> impl Iterator<Item = u32> + '_ {
-        self.index.values().copied()
+        self.index.pages.iter().flatten().flat_map(|page| page.cells.iter().copied().filter(|&at| at != NIL))
     }
 }
 

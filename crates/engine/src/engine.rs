@@ -221,6 +221,11 @@ impl Engine {
         ladder.best().map(|level| (market.price_of(level), ladder.levels[level as usize].qty))
     }
 
+    /// Trades made so far (trade ids are 1..=this).
+    pub fn trades_count(&self) -> u64 {
+        self.counters.trade
+    }
+
     /// Fees kept by the exchange, net of rebates (minor units).
     pub fn fees_kept(&self) -> i128 {
         self.ledger.fees_kept

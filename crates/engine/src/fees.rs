@@ -30,9 +30,13 @@ pub fn div_round_half_even(numerator: i128, denominator: i128) -> i128 {
 
 /// The exact fee of `qty` at `px` for coefficient `rate`, in 10^-18 dollars.
 pub fn exact_fee(rate: Rate, qty: Qty, px: Price) -> i128 {
-    let p = i128::from(px.units());
-    let complement = i128::from(PRICE_SCALE) - p;
-    i128::from(rate.units()) * i128::from(qty.units()) * p * complement
+    let p = i64::from(px.units());
+    // |rate| <= 0.5 (5e5 units) and p (1 - p) <= 2.5e7: their product fits easily in i64.
+    let per_contract = rate.units() * p * (PRICE_SCALE - p);
+    match per_contract.checked_mul(qty.units()) {
+        Some(exact) => i128::from(exact),
+        None => i128::from(per_contract) * i128::from(qty.units()),
+    }
 }
 
 /// An exact fee rounded to the cent, half to even.

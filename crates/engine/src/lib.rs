@@ -31,7 +31,6 @@ mod error;
 mod event;
 mod fees;
 mod hash;
-mod idhash;
 mod invariants;
 mod market;
 mod order;

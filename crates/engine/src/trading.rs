@@ -196,13 +196,13 @@ impl Engine {
             let level = self.markets[market_id.get() as usize].level_of(order.price.unwrap_or_default());
             Plan { limit: Some(level), risk_level: Some(level), risk_qty: order.qty, reach: None }
         };
-        if new.post_only && self.crosses(market_id, order.side(), plan.limit) {
+        let trades_on_arrival = is_market || self.crosses(market_id, order.side(), plan.limit);
+        if new.post_only && trades_on_arrival {
             return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
         }
         // Only an order that trades on arrival can pay a taker fee; a resting order fills
         // only as maker.
         let market = &self.markets[market_id.get() as usize];
-        let trades_on_arrival = is_market || self.crosses(market_id, order.side(), plan.limit);
         let rate = if trades_on_arrival { market.any_fee_rate() } else { market.maker_fee_rate() };
         if let Some(level) = plan.risk_level
             && !self.fits(order.account, market_id, order.side(), order.intent, level, plan.risk_qty, rate, None)
