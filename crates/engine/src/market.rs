@@ -19,6 +19,9 @@ pub struct Market {
     pub settlement: Option<Price>,
     pub stats: MarketStats,
     pub(crate) book: Book,
+    /// `ceil(2^32 / tick)`: `price * level_magic >> 32` is `price / tick` without a division
+    /// (exact because price x tick < 2^32 for every price up to $1).
+    level_magic: u64,
 }
 
 /// Trading statistics of a market.
@@ -41,7 +44,8 @@ impl Market {
     /// Validates a spec and builds an empty market.
     pub(crate) fn new(id: MarketId, spec: MarketSpec) -> Result<Market, EngineError> {
         validate_spec(&spec)?;
-        let levels_count = (PRICE_SCALE as u32 / spec.tick.units()) as usize + 1;
+        let tick = spec.tick.units();
+        let levels_count = (PRICE_SCALE as u32 / tick) as usize + 1;
         Ok(Market {
             id,
             state: spec.state,
@@ -49,12 +53,15 @@ impl Market {
             settlement: None,
             stats: MarketStats::default(),
             book: Book::new(levels_count),
+            level_magic: (1u64 << 32).div_ceil(u64::from(tick)),
         })
     }
 
-    /// The book level index of a price on this market's grid (the price must be on it).
+    /// The book level index of a price: `price / tick`, rounded down. Prices handled here are
+    /// at most $1 (a limit price is checked against the market's bounds first).
     pub(crate) fn level_of(&self, price: Price) -> u32 {
-        price.units() / self.spec.tick.units()
+        debug_assert!(price <= Price::ONE);
+        ((u64::from(price.units()) * self.level_magic) >> 32) as u32
     }
 
     /// The price of a level index.
@@ -106,4 +113,47 @@ fn validate_spec(spec: &MarketSpec) -> Result<(), EngineError> {
         return invalid("the maker rebate may not exceed the taker fee");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use types::Rate;
+
+    use super::*;
+
+    #[test]
+    fn level_of_divides_exactly_for_every_price_and_tick() {
+        for tick in [10, 25, 50, 100, 20, 1, 10_000] {
+            let spec = MarketSpec {
+                slug: "m".into(),
+                title: String::new(),
+                outcome: String::new(),
+                event_slug: String::new(),
+                tick: Price(tick),
+                min_qty: Qty::ONE,
+                price_min: Price(tick.min(100).max(tick)),
+                price_max: Price(if tick == 10_000 { 10_000 } else { 9_900 - 9_900 % tick }),
+                state: MarketState::Open,
+                taker_rate: Rate::ZERO,
+                maker_rate: Rate::ZERO,
+            };
+            let market = Market { level_magic: (1u64 << 32).div_ceil(u64::from(tick)), ..market_for(spec) };
+            for units in 0..=PRICE_SCALE as u32 {
+                assert_eq!(market.level_of(Price(units)), units / tick, "tick {tick} price {units}");
+            }
+        }
+    }
+
+    fn market_for(spec: MarketSpec) -> Market {
+        let levels_count = (PRICE_SCALE as u32 / spec.tick.units()) as usize + 1;
+        Market {
+            id: MarketId(0),
+            state: spec.state,
+            settlement: None,
+            stats: MarketStats::default(),
+            book: Book::new(levels_count),
+            level_magic: 0,
+            spec,
+        }
+    }
 }

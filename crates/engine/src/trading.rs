@@ -1117,8 +1117,12 @@ fn closable_without_state(intent: Intent) -> i64 {
 }
 
 fn normalize_price(market: &crate::market::Market, price: Price) -> Result<Price, Rejection> {
-    let tick = market.spec.tick.units();
-    let price = Price(price.units() - price.units() % tick);
+    // At or above one tick past the top, no truncation lands within bounds.
+    if u64::from(price.units()) >= u64::from(market.spec.price_max.units()) + u64::from(market.spec.tick.units()) {
+        return Err((RejectReason::PriceOutOfBounds, Note::PriceOutOfBounds));
+    }
+    // Truncate to the tick.
+    let price = market.price_of(market.level_of(price));
     if price < market.spec.price_min || price > market.spec.price_max {
         return Err((RejectReason::PriceOutOfBounds, Note::PriceOutOfBounds));
     }

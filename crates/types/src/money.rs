@@ -106,9 +106,15 @@ impl Qty {
     }
 
     /// The largest multiple of `step` not above `self` (for non-negative `self`).
-    /// `step` must be positive.
+    /// `step` must be positive. The common steps (1 and 0.01 contract) divide by a constant,
+    /// which compiles to a multiplication.
     pub const fn truncate_to(self, step: Qty) -> Qty {
-        Qty(self.0 - self.0.rem_euclid(step.0))
+        let remainder = match step.0 {
+            QTY_SCALE => self.0.rem_euclid(QTY_SCALE),
+            100 => self.0.rem_euclid(100),
+            step => self.0.rem_euclid(step),
+        };
+        Qty(self.0 - remainder)
     }
 
     /// Whole contracts, rounded toward zero (the deprecated integer wire fields).
