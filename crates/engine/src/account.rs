@@ -49,48 +49,27 @@ impl Account {
     pub fn free(&self) -> i128 {
         i128::from(self.cash.units()) - i128::from(self.margin.units())
     }
-
-    /// The largest reservation over markets (what a withdrawal must leave).
-    pub fn reservation_max(&self) -> i128 {
-        self.markets.values().map(AccountMarket::reservation).max().unwrap_or(0)
-    }
-
-    /// The sum of per-market reservations (`openOrders`).
-    pub fn reservation_sum(&self) -> i128 {
-        self.markets.values().map(AccountMarket::reservation).sum()
-    }
 }
 
-/// An account's per-market states, sorted by market id. Accounts trade in few markets, so
-/// a sorted vector beats a tree for lookups, and iteration order stays deterministic.
+/// Where an account's per-market states live: market id -> index into `Engine::states`,
+/// sorted by market id. Accounts trade in few markets, so a sorted vector beats a tree, and
+/// iteration order is deterministic. States never move once created, so resting orders keep
+/// their state's index (`Slot::state`) and reach it without a lookup.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MarketMap {
-    entries: Vec<(MarketId, AccountMarket)>,
+    entries: Vec<(MarketId, u32)>,
 }
 
 impl MarketMap {
-    fn position_of(&self, market: MarketId) -> Result<usize, usize> {
-        self.entries.binary_search_by_key(&market, |(id, _)| *id)
+    pub(crate) fn get(&self, market: MarketId) -> Option<u32> {
+        let at = self.entries.binary_search_by_key(&market, |(id, _)| *id).ok()?;
+        Some(self.entries[at].1)
     }
 
-    pub(crate) fn get(&self, market: &MarketId) -> Option<&AccountMarket> {
-        self.position_of(*market).ok().map(|at| &self.entries[at].1)
-    }
-
-    pub(crate) fn get_mut(&mut self, market: &MarketId) -> Option<&mut AccountMarket> {
-        self.position_of(*market).ok().map(|at| &mut self.entries[at].1)
-    }
-
-    /// The state for `market`, created empty if the account has none yet.
-    pub(crate) fn get_or_insert(&mut self, market: MarketId) -> &mut AccountMarket {
-        let at = match self.position_of(market) {
-            Ok(at) => at,
-            Err(at) => {
-                self.entries.insert(at, (market, AccountMarket::default()));
-                at
-            }
-        };
-        &mut self.entries[at].1
+    /// Records `index` as the state of `market` (which must be new to this account).
+    pub(crate) fn insert(&mut self, market: MarketId, index: u32) {
+        let at = self.entries.binary_search_by_key(&market, |(id, _)| *id).expect_err("state exists");
+        self.entries.insert(at, (market, index));
     }
 
     /// Number of markets the account has state in.
@@ -98,37 +77,14 @@ impl MarketMap {
         self.entries.len()
     }
 
-    /// The state at `index` in market-id order.
-    pub(crate) fn at(&self, index: usize) -> &AccountMarket {
-        &self.entries[index].1
+    /// The state index of the `position`-th market in ascending market id.
+    pub(crate) fn index_at(&self, position: usize) -> u32 {
+        self.entries[position].1
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&MarketId, &AccountMarket)> {
-        self.entries.iter().map(|(id, state)| (id, state))
-    }
-
-    pub(crate) fn values(&self) -> impl Iterator<Item = &AccountMarket> {
-        self.entries.iter().map(|(_, state)| state)
-    }
-}
-
-impl std::ops::Index<&MarketId> for MarketMap {
-    type Output = AccountMarket;
-
-    fn index(&self, market: &MarketId) -> &AccountMarket {
-        self.get(market).expect("account has state in this market")
-    }
-}
-
-impl<'a> IntoIterator for &'a MarketMap {
-    type Item = (&'a MarketId, &'a AccountMarket);
-    type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (MarketId, AccountMarket)>,
-        fn(&'a (MarketId, AccountMarket)) -> (&'a MarketId, &'a AccountMarket),
-    >;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(id, state)| (id, state))
+    /// `(market, state index)` in ascending market id.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (MarketId, u32)> + '_ {
+        self.entries.iter().copied()
     }
 }
 

@@ -107,7 +107,7 @@ impl Engine {
             return Err(EngineError::InvalidAmount);
         }
         // What stays must cover margin and the largest per-market reservation.
-        if account.free() - i128::from(amount.units()) < account.reservation_max() {
+        if account.free() - i128::from(amount.units()) < self.reservation_max(account_id) {
             return Err(EngineError::InsufficientFunds);
         }
         self.ledger.withdrawals += i128::from(amount.units());
@@ -152,7 +152,8 @@ impl Engine {
         let now = self.now;
         for account_index in 0..self.accounts.len() {
             let account = &mut self.accounts[account_index];
-            let Some(state) = account.markets.get_mut(&id) else { continue };
+            let Some(index) = account.markets.get(id) else { continue };
+            let state = &mut self.states[index as usize];
             let before = state.position;
             let net = before.net.units();
             // A long receives value x q; a short pays value x |q| and gets its margin back.

@@ -25,6 +25,8 @@ pub(crate) const NIL: u32 = u32::MAX;
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slot {
     pub(crate) order: Order,
+    /// Index of the account's state in the order's market (`Engine::states`).
+    pub(crate) state: u32,
     /// Ladder index of the order's level.
     pub(crate) level: u32,
     pub(crate) prev: u32,

@@ -72,6 +72,8 @@ pub struct Engine {
     pub(crate) markets: Vec<Market>,
     pub(crate) market_by_slug: HashMap<Box<str>, MarketId>,
     pub(crate) accounts: Vec<Account>,
+    /// Every account's per-market state, in creation order (indexed by `MarketMap`).
+    pub(crate) states: Vec<AccountMarket>,
     pub(crate) account_by_name: HashMap<Box<str>, AccountId>,
     pub(crate) store: Store,
     /// Live good-till-date orders by expiry.
@@ -162,8 +164,8 @@ impl Engine {
     pub fn open_orders(&self, account: AccountId) -> Vec<Order> {
         let Some(account) = self.account(account) else { return Vec::new() };
         let mut orders = Vec::new();
-        for state in account.markets.values() {
-            let mut at = state.head;
+        for (_, index) in account.markets.iter() {
+            let mut at = self.states[index as usize].head;
             while at != NIL {
                 let slot = self.store.get(at);
                 orders.push(slot.order);
@@ -175,8 +177,7 @@ impl Engine {
 
     /// An account's position in a market, if it ever had one.
     pub fn position(&self, account: AccountId, market: MarketId) -> Option<PositionView> {
-        let state = self.account(account)?.markets.get(&market)?;
-        Some(position_view(state))
+        Some(position_view(self.state(account, market)?))
     }
 
     /// An account's positions, by market id.
@@ -185,15 +186,16 @@ impl Engine {
         account
             .markets
             .iter()
+            .map(|(market, index)| (market, &self.states[index as usize]))
             .filter(|(_, state)| state.position != Position::default())
-            .map(|(&market, state)| (market, position_view(state)))
+            .map(|(market, state)| (market, position_view(state)))
             .collect()
     }
 
     /// An account's balance figures.
     pub fn balance(&self, account: AccountId) -> Option<BalanceView> {
+        let open_orders = self.reservation_sum(account);
         let account = self.account(account)?;
-        let open_orders = account.reservation_sum();
         let buying_power = account.free() - open_orders;
         Some(BalanceView {
             cash: account.cash,
@@ -233,6 +235,47 @@ impl Engine {
 
     // ----- shared helpers -----
 
+    /// An account's state in a market, if it has one.
+    pub(crate) fn state(&self, account: AccountId, market: MarketId) -> Option<&AccountMarket> {
+        let index = self.accounts.get(account.get() as usize)?.markets.get(market)?;
+        Some(&self.states[index as usize])
+    }
+
+    /// The index of an account's state in a market, created empty if needed.
+    pub(crate) fn state_index(&mut self, account: AccountId, market: MarketId) -> u32 {
+        let markets = &mut self.accounts[account.get() as usize].markets;
+        match markets.get(market) {
+            Some(index) => index,
+            None => {
+                let index = self.states.len() as u32;
+                markets.insert(market, index);
+                self.states.push(AccountMarket::default());
+                index
+            }
+        }
+    }
+
+    /// An account's states in ascending market id.
+    pub(crate) fn states_of(&self, account: AccountId) -> impl Iterator<Item = (MarketId, &AccountMarket)> {
+        self.accounts[account.get() as usize]
+            .markets
+            .iter()
+            .map(|(market, index)| (market, &self.states[index as usize]))
+    }
+
+    /// The largest reservation over an account's markets (what a withdrawal must leave).
+    pub(crate) fn reservation_max(&self, account: AccountId) -> i128 {
+        self.states_of(account).map(|(_, state)| state.reservation()).max().unwrap_or(0)
+    }
+
+    /// The sum of an account's per-market reservations (`openOrders`).
+    pub(crate) fn reservation_sum(&self, account: AccountId) -> i128 {
+        if self.account(account).is_none() {
+            return 0;
+        }
+        self.states_of(account).map(|(_, state)| state.reservation()).sum()
+    }
+
     pub(crate) fn resolve_market(&self, market: &MarketRef) -> Option<MarketId> {
         match market {
             MarketRef::Id(id) => self.market(*id).map(|m| m.id),
@@ -262,17 +305,33 @@ impl Engine {
         unsolicited: Option<UnsolicitedCancel>,
         note: Note,
     ) {
-        self.counters.execution += 1;
-        out.push(Event::Execution(Execution {
-            id: ExecutionId(self.counters.execution),
-            kind,
-            order: *order,
-            fill,
-            reject,
-            unsolicited,
-            note,
-        }));
+        push_execution(&mut self.counters.execution, out, kind, order, fill, reject, unsolicited, note);
     }
+}
+
+/// Pushes one execution report, numbering it from `counter`. A free function so callers can
+/// report an order that lives inside the engine's own storage.
+#[expect(clippy::too_many_arguments, reason = "an execution has this many parts")]
+pub(crate) fn push_execution(
+    counter: &mut u64,
+    out: &mut Vec<Event>,
+    kind: ExecKind,
+    order: &Order,
+    fill: Option<FillInfo>,
+    reject: Option<RejectReason>,
+    unsolicited: Option<UnsolicitedCancel>,
+    note: Note,
+) {
+    *counter += 1;
+    out.push(Event::Execution(Execution {
+        id: ExecutionId(*counter),
+        kind,
+        order: *order,
+        fill,
+        reject,
+        unsolicited,
+        note,
+    }));
 }
 
 /// A position with the figures derived from open orders.

@@ -131,7 +131,7 @@ impl Engine {
             h.text(&account.name);
             h.int(i128::from(account.cash.units()));
             h.int(i128::from(account.margin.units()));
-            for (market, state) in &account.markets {
+            for (market, state) in self.states_of(account.id) {
                 h.word(u64::from(market.get()));
                 h.position(&state.position);
                 let mut at = state.head;

@@ -51,7 +51,7 @@ impl Engine {
         let mut net_sum = 0i64;
         let mut long_sum = 0i64;
         for account in &self.accounts {
-            if let Some(state) = account.markets.get(&id) {
+            if let Some(state) = self.state(account.id, id) {
                 net_sum += state.position.net.units();
                 long_sum += state.position.net.units().max(0);
             }
@@ -92,6 +92,11 @@ impl Engine {
                 ensure!(slot.prev == previous, "order {}: broken level links", order.id);
                 ensure!(slot.level == index, "order {}: level {} but queued at {index}", order.id, slot.level);
                 ensure!(order.market == Some(id), "order {} queued in the wrong market", order.id);
+                ensure!(
+                    self.accounts[order.account.get() as usize].markets.get(id) == Some(slot.state),
+                    "order {}: state index is not its account's state in this market",
+                    order.id
+                );
                 ensure!(order.side() == ladder.side, "order {} queued on the wrong side", order.id);
                 ensure!(
                     matches!(order.state, OrderState::New | OrderState::PartiallyFilled),
@@ -129,7 +134,7 @@ impl Engine {
         for account in &self.accounts {
             let mut margin = 0i64;
             let mut account_orders = 0usize;
-            for (&market_id, state) in &account.markets {
+            for (market_id, state) in self.states_of(account.id) {
                 let market = &self.markets[market_id.get() as usize];
                 let net = state.position.net.units();
                 margin += (-net).max(0) * dollar;

@@ -36,7 +36,7 @@ use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp};
 use crate::account::{Exposure, OrderReserve};
 use crate::book::{NIL, Slot};
 use crate::command::{ClosePosition, MarketState, Modify, NewOrder, Size, Slippage};
-use crate::engine::{Engine, Reply, limits};
+use crate::engine::{Engine, Reply, limits, push_execution};
 use crate::error::EngineError;
 use crate::event::{Event, ExecKind, FillInfo, LedgerCause, Trade, TradeSide};
 use crate::fees::FeeCap;
@@ -119,7 +119,7 @@ impl Engine {
             fees_total: Cash::ZERO,
         };
         match self.validate_new(new, &mut order) {
-            Ok(plan) => self.accept(order, plan, out),
+            Ok(plan) => self.accept(&mut order, plan, out),
             Err((reason, note)) => self.reject(&order, reason, note, out),
         }
         Ok(Reply::Order(id))
@@ -171,7 +171,7 @@ impl Engine {
             Size::Qty(qty) => {
                 let qty = normalize_qty(market, qty)?;
                 order.qty = qty;
-                let state = self.accounts[order.account.get() as usize].markets.get(&market_id);
+                let state = self.state(order.account, market_id);
                 let available =
                     state.map_or_else(|| closable_without_state(new.intent), |s| s.available_to_close(new.intent));
                 if qty.units() > available {
@@ -376,9 +376,9 @@ impl Engine {
         rate: types::Rate,
         replacing: Option<(&Slot, FeeCap)>,
     ) -> bool {
-        let account = &self.accounts[account.get() as usize];
+        let free = self.accounts[account.get() as usize].free();
         let market = &self.markets[market_id.get() as usize];
-        let (mut exposure, net) = match account.markets.get(&market_id) {
+        let (mut exposure, net) = match self.state(account, market_id) {
             Some(state) => (state.exposure, state.position.net),
             None => (Exposure::default(), Qty::ZERO),
         };
@@ -391,7 +391,7 @@ impl Engine {
         };
         let reserve = order_reserve(rate, side, market.price_of(level), qty, &fees);
         exposure.add(side, intent, reserve);
-        exposure.reservation(net) <= account.free()
+        exposure.reservation(net) <= free
     }
 
     fn resting_count(&self, account: AccountId) -> usize {
@@ -400,10 +400,10 @@ impl Engine {
 
     // ----- acceptance and matching -----
 
-    fn accept(&mut self, mut order: Order, plan: Plan, out: &mut Vec<Event>) {
+    fn accept(&mut self, order: &mut Order, plan: Plan, out: &mut Vec<Event>) {
         order.state = transition(None, Transition::Accept, false).expect("accept from nothing");
         order.leaves_qty = order.qty;
-        self.execution(out, ExecKind::New, &order, None, None, None, Note::None);
+        self.execution(out, ExecKind::New, order, None, None, None, Note::None);
         let mut fees = FeeCap::default();
         if order.tif == Tif::FillOrKill {
             let reach = match plan.reach {
@@ -423,8 +423,8 @@ impl Engine {
     }
 
     /// Matches an accepted order, then rests or cancels what is left, then cleans up.
-    fn trade_incoming(&mut self, mut order: Order, fees: &mut FeeCap, limit: Option<u32>, out: &mut Vec<Event>) {
-        let end = self.match_incoming(&mut order, fees, limit, out);
+    fn trade_incoming(&mut self, order: &mut Order, fees: &mut FeeCap, limit: Option<u32>, out: &mut Vec<Event>) {
+        let end = self.match_incoming(order, fees, limit, out);
         match end {
             MatchEnd::Filled => {}
             MatchEnd::SelfTrade => {
@@ -443,7 +443,7 @@ impl Engine {
 
     fn finish_incoming(
         &mut self,
-        mut order: Order,
+        order: &mut Order,
         event: Transition,
         kind: ExecKind,
         note: Note,
@@ -451,7 +451,7 @@ impl Engine {
     ) {
         order.state = transition(Some(order.state), event, order.cum_qty.is_positive()).expect("live order");
         order.leaves_qty = Qty::ZERO;
-        self.execution(out, kind, &order, None, None, None, note);
+        self.execution(out, kind, order, None, None, None, note);
     }
 
     fn match_incoming(
@@ -518,7 +518,7 @@ impl Engine {
         };
         let old_reserve = std::mem::replace(&mut slot.reserve, new_reserve);
         self.markets[market_id.get() as usize].book.ladder_mut(maker_side).reduce(level, qty);
-        let state = self.accounts[maker_account.get() as usize].markets.get_mut(&market_id).expect("maker state");
+        let state = &mut self.states[slot.state as usize];
         state.exposure.remove(maker_side, maker_order.intent, old_reserve);
         state.exposure.add(maker_side, maker_order.intent, new_reserve);
         if maker_done {
@@ -566,8 +566,9 @@ impl Engine {
         fee: Cash,
     ) -> Party {
         let now = self.now;
+        let index = self.state_index(account_id, market_id);
         let account = &mut self.accounts[account_id.get() as usize];
-        let state = account.markets.get_or_insert(market_id);
+        let state = &mut self.states[index as usize];
         let before = state.position.net;
         let realized = state.position.apply_fill(side, qty, px, now);
         state.position.fees = Cash(state.position.fees.units() + fee.units());
@@ -638,20 +639,30 @@ impl Engine {
     // ----- resting and removal -----
 
     /// Puts an accepted limit order with leaves on the book.
-    pub(crate) fn rest(&mut self, order: Order, fees: FeeCap) {
+    pub(crate) fn rest(&mut self, order: &Order, fees: FeeCap) {
         let market_id = order.market.expect("accepted");
         let market = &self.markets[market_id.get() as usize];
         let side = order.side();
         let price = order.price.expect("limit price");
         let level = market.level_of(price);
         let reserve = order_reserve(market.maker_fee_rate(), side, price, order.leaves_qty, &fees);
-        let slot = Slot { order, level, prev: NIL, next: NIL, account_prev: NIL, account_next: NIL, fees, reserve };
+        let state = self.state_index(order.account, market_id);
+        let slot = Slot {
+            order: *order,
+            state,
+            level,
+            prev: NIL,
+            next: NIL,
+            account_prev: NIL,
+            account_next: NIL,
+            fees,
+            reserve,
+        };
         let at = self.store.insert(slot);
         let market = &mut self.markets[market_id.get() as usize];
         market.book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
-        let account = &mut self.accounts[order.account.get() as usize];
-        account.orders_count += 1;
-        let state = account.markets.get_or_insert(market_id);
+        self.accounts[order.account.get() as usize].orders_count += 1;
+        let state = &mut self.states[state as usize];
         state.exposure.add(side, order.intent, reserve);
         state.orders_count += 1;
         self.append_to_account_list(at);
@@ -662,9 +673,7 @@ impl Engine {
 
     /// Links the order at `at` as the newest of its account's orders in its market.
     fn append_to_account_list(&mut self, at: u32) {
-        let order = &self.store.slots[at as usize].order;
-        let market_id = order.market.expect("resting");
-        let state = self.accounts[order.account.get() as usize].markets.get_mut(&market_id).expect("account state");
+        let state = &mut self.states[self.store.slots[at as usize].state as usize];
         let tail = std::mem::replace(&mut state.tail, at);
         if tail == NIL {
             state.head = at;
@@ -680,9 +689,7 @@ impl Engine {
     fn remove_from_account_list(&mut self, at: u32) {
         let slot = &self.store.slots[at as usize];
         let (prev, next) = (slot.account_prev, slot.account_next);
-        let market_id = slot.order.market.expect("resting");
-        let state =
-            self.accounts[slot.order.account.get() as usize].markets.get_mut(&market_id).expect("account state");
+        let state = &mut self.states[slot.state as usize];
         if prev == NIL {
             state.head = next;
         } else {
@@ -695,24 +702,24 @@ impl Engine {
         }
     }
 
-    /// Takes a resting order off the book and out of every index; returns it.
-    pub(crate) fn unrest(&mut self, at: u32) -> (Order, FeeCap) {
+    /// Takes a resting order off the book and out of every index. The slot keeps its contents
+    /// until it is reused, so the caller may still read it.
+    pub(crate) fn unrest(&mut self, at: u32) {
         let slot = self.store.get(at);
-        let (order, fees, reserve) = (slot.order, slot.fees, slot.reserve);
-        let market_id = order.market.expect("resting");
+        let (order, reserve, state) = (&slot.order, slot.reserve, slot.state);
+        let (market_id, account, intent, id, good_till) =
+            (order.market.expect("resting"), order.account, order.intent, order.id, order.good_till);
         let side = order.side();
         self.markets[market_id.get() as usize].book.ladder_mut(side).unlink(&mut self.store.slots, at);
         self.remove_from_account_list(at);
-        let account = &mut self.accounts[order.account.get() as usize];
-        account.orders_count -= 1;
-        let state = account.markets.get_mut(&market_id).expect("resting order has account state");
-        state.exposure.remove(side, order.intent, reserve);
+        self.accounts[account.get() as usize].orders_count -= 1;
+        let state = &mut self.states[state as usize];
+        state.exposure.remove(side, intent, reserve);
         state.orders_count -= 1;
-        if let Some(good_till) = order.good_till {
-            self.expiries.remove(&(good_till, order.id));
+        if let Some(good_till) = good_till {
+            self.expiries.remove(&(good_till, id));
         }
         self.store.remove(at);
-        (order, fees)
     }
 
     /// Ends a resting order (cancel or expiry) with one execution.
@@ -725,10 +732,11 @@ impl Engine {
         unsolicited: Option<UnsolicitedCancel>,
         out: &mut Vec<Event>,
     ) -> OrderId {
-        let (mut order, _) = self.unrest(at);
+        self.unrest(at);
+        let order = &mut self.store.slots[at as usize].order;
         order.state = transition(Some(order.state), event, order.cum_qty.is_positive()).expect("live order");
         order.leaves_qty = Qty::ZERO;
-        self.execution(out, kind, &order, None, None, unsolicited, note);
+        push_execution(&mut self.counters.execution, out, kind, order, None, None, unsolicited, note);
         order.id
     }
 
@@ -772,12 +780,13 @@ impl Engine {
         markets: &[MarketId],
         out: &mut Vec<Event>,
     ) -> Result<Reply, EngineError> {
-        let Some(state) = self.account(account) else { return Err(EngineError::UnknownAccount) };
-        let chosen: Vec<MarketId> = state
-            .markets
-            .iter()
+        if self.account(account).is_none() {
+            return Err(EngineError::UnknownAccount);
+        }
+        let chosen: Vec<MarketId> = self
+            .states_of(account)
             .filter(|(id, state)| state.orders_count > 0 && (markets.is_empty() || markets.contains(id)))
-            .map(|(&id, _)| id)
+            .map(|(id, _)| id)
             .collect();
         let mut canceled = Vec::new();
         for market in chosen {
@@ -790,7 +799,7 @@ impl Engine {
     }
 
     fn oldest_order(&self, account: AccountId, market: MarketId) -> Option<u32> {
-        let state = self.accounts[account.get() as usize].markets.get(&market)?;
+        let state = self.state(account, market)?;
         (state.head != NIL).then_some(state.head)
     }
 
@@ -840,7 +849,7 @@ impl Engine {
             new.qty = qty;
             new.leaves_qty = Qty(qty.units() - old.cum_qty.units());
         }
-        let state = self.accounts[old.account.get() as usize].markets.get(&market_id).expect("resting");
+        let state = &self.states[slot.state as usize];
         if new.intent.is_reducing() {
             let available = state.available_to_close(new.intent) + old.leaves_qty.units();
             if new.leaves_qty.units() > available {
@@ -878,12 +887,11 @@ impl Engine {
             return;
         }
         if loses_priority {
-            let (_, fees) = self.unrest(at);
+            let mut fees = self.store.get(at).fees;
+            self.unrest(at);
             new.ts_inserted = self.now;
             self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
-            let mut fees = fees;
-            let limit = self.markets[new.market.expect("resting").get() as usize].level_of(new.price.expect("limit"));
-            self.trade_incoming(new, &mut fees, Some(limit), out);
+            self.trade_incoming(&mut new, &mut fees, Some(level), out);
             return;
         }
         let market = &mut self.markets[market_id.get() as usize];
@@ -891,7 +899,7 @@ impl Engine {
         let side = old.side();
         market.book.ladder_mut(side).reduce(slot.level, Qty(old.leaves_qty.units() - new.leaves_qty.units()));
         let reserve = order_reserve(resting_rate, side, new.price.expect("limit"), new.leaves_qty, &slot.fees);
-        let state = self.accounts[old.account.get() as usize].markets.get_mut(&market_id).expect("resting");
+        let state = &mut self.states[slot.state as usize];
         state.exposure.remove(side, old.intent, slot.reserve);
         state.exposure.add(side, new.intent, reserve);
         if old.good_till != new.good_till {
@@ -924,7 +932,7 @@ impl Engine {
         let old_reserve = std::mem::replace(&mut slot.reserve, reserve);
         self.markets[market_id.get() as usize].book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
         self.append_to_account_list(at);
-        let state = self.accounts[new.account.get() as usize].markets.get_mut(&market_id).expect("resting");
+        let state = &mut self.states[self.store.slots[at as usize].state as usize];
         state.exposure.remove(side, old.intent, old_reserve);
         state.exposure.add(side, new.intent, reserve);
         if old.good_till != new.good_till {
@@ -947,10 +955,7 @@ impl Engine {
             return Err(EngineError::UnknownAccount);
         }
         let market_id = self.resolve_market(&close.market).ok_or(EngineError::UnknownMarket)?;
-        let net = self.accounts[close.account.get() as usize]
-            .markets
-            .get(&market_id)
-            .map_or(Qty::ZERO, |state| state.position.net);
+        let net = self.state(close.account, market_id).map_or(Qty::ZERO, |state| state.position.net);
         if net.is_zero() {
             return Err(EngineError::NoPosition);
         }
@@ -984,7 +989,7 @@ impl Engine {
         }
         self.cancel_reducing(close.account, market_id, intent, Note::ClosePositionCanceled, None, 0, out);
         match self.plan_market(close.slippage, &mut order) {
-            Ok(plan) => self.accept(order, plan, out),
+            Ok(plan) => self.accept(&mut order, plan, out),
             Err((reason, note)) => self.reject(&order, reason, note, out),
         }
         Ok(Reply::Order(id))
@@ -1004,13 +1009,13 @@ impl Engine {
         out: &mut Vec<Event>,
     ) {
         let committed = |engine: &Engine| {
-            let state = &engine.accounts[account.get() as usize].markets[&market];
+            let state = engine.state(account, market).expect("account state");
             match intent {
                 Intent::SellLong => state.exposure.sell_long,
                 _ => state.exposure.sell_short,
             }
         };
-        let Some(state) = self.accounts[account.get() as usize].markets.get(&market) else { return };
+        let Some(state) = self.state(account, market) else { return };
         let mut at = state.tail;
         while at != NIL && committed(self) > keep {
             let slot = self.store.get(at);
@@ -1028,14 +1033,14 @@ impl Engine {
         let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
         for &account in &touched {
-            let Some(state) = self.accounts[account.get() as usize].markets.get(&traded_market) else { continue };
+            let Some(state) = self.state(account, traded_market) else { continue };
             let net = state.position.net.units();
             let unsolicited = Some(UnsolicitedCancel::ExchangeOption);
             let note = Note::PositionReduced;
             if state.exposure.sell_long > net.max(0) {
                 self.cancel_reducing(account, traded_market, Intent::SellLong, note, unsolicited, net.max(0), out);
             }
-            let state = &self.accounts[account.get() as usize].markets[&traded_market];
+            let state = self.state(account, traded_market).expect("account state");
             if state.exposure.sell_short > (-net).max(0) {
                 self.cancel_reducing(account, traded_market, Intent::SellShort, note, unsolicited, (-net).max(0), out);
             }
@@ -1048,10 +1053,11 @@ impl Engine {
     /// Cancels orders, newest first per market, until every market's reservation fits.
     fn cancel_unfunded(&mut self, account: AccountId, out: &mut Vec<Event>) {
         let free = self.accounts[account.get() as usize].free();
-        // Cancels never add or remove an account's market entries, so indexes stay valid.
-        for index in 0..self.accounts[account.get() as usize].markets.len() {
+        // Cancels never add or remove an account's states, so positions stay valid.
+        for position in 0..self.accounts[account.get() as usize].markets.len() {
+            let index = self.accounts[account.get() as usize].markets.index_at(position);
             loop {
-                let state = self.accounts[account.get() as usize].markets.at(index);
+                let state = &self.states[index as usize];
                 if state.orders_count == 0 || state.reservation() <= free {
                     break;
                 }
