@@ -807,12 +807,21 @@ impl Engine {
 
     pub(crate) fn modify(&mut self, modify: &Modify, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         let at = self.owned(modify.account, modify.order)?;
-        let slot = *self.store.get(at);
-        match self.validate_modify(modify, &slot) {
+        match self.validate_modify(modify, self.store.get(at)) {
             Err((reason, note)) => {
-                self.execution(out, ExecKind::Rejected, &slot.order, None, Some(reason), None, note);
+                let order = &self.store.slots[at as usize].order;
+                push_execution(
+                    &mut self.counters.execution,
+                    out,
+                    ExecKind::Rejected,
+                    order,
+                    None,
+                    Some(reason),
+                    None,
+                    note,
+                );
             }
-            Ok(changed) => self.replace(at, slot, changed, out),
+            Ok(changed) => self.replace(at, changed, out),
         }
         Ok(Reply::Order(modify.order))
     }
@@ -872,8 +881,10 @@ impl Engine {
     /// Applies a validated modify. A new price or a larger quantity loses time priority (the
     /// order goes to the back of its level, and may trade if it now crosses); otherwise the
     /// order keeps its place.
-    fn replace(&mut self, at: u32, slot: Slot, mut new: Order, out: &mut Vec<Event>) {
-        let old = slot.order;
+    fn replace(&mut self, at: u32, mut new: Order, out: &mut Vec<Event>) {
+        let slot = self.store.get(at);
+        let (old, level_before, fees, reserve_before, state) =
+            (slot.order, slot.level, slot.fees, slot.reserve, slot.state);
         new.state = transition(Some(old.state), Transition::Replace, old.cum_qty.is_positive()).expect("live order");
         let loses_priority = new.price != old.price || new.leaves_qty > old.leaves_qty;
         let market_id = old.market.expect("resting");
@@ -887,7 +898,7 @@ impl Engine {
             return;
         }
         if loses_priority {
-            let mut fees = self.store.get(at).fees;
+            let mut fees = fees;
             self.unrest(at);
             new.ts_inserted = self.now;
             self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
@@ -897,23 +908,29 @@ impl Engine {
         let market = &mut self.markets[market_id.get() as usize];
         let resting_rate = market.maker_fee_rate();
         let side = old.side();
-        market.book.ladder_mut(side).reduce(slot.level, Qty(old.leaves_qty.units() - new.leaves_qty.units()));
-        let reserve = order_reserve(resting_rate, side, new.price.expect("limit"), new.leaves_qty, &slot.fees);
-        let state = &mut self.states[slot.state as usize];
-        state.exposure.remove(side, old.intent, slot.reserve);
+        market.book.ladder_mut(side).reduce(level_before, Qty(old.leaves_qty.units() - new.leaves_qty.units()));
+        let reserve = order_reserve(resting_rate, side, new.price.expect("limit"), new.leaves_qty, &fees);
+        let state = &mut self.states[state as usize];
+        state.exposure.remove(side, old.intent, reserve_before);
         state.exposure.add(side, new.intent, reserve);
-        if old.good_till != new.good_till {
-            if let Some(good_till) = old.good_till {
-                self.expiries.remove(&(good_till, old.id));
-            }
-            if let Some(good_till) = new.good_till {
-                self.expiries.insert((good_till, new.id));
-            }
-        }
+        self.reindex_expiry(&old, &new);
         let stored = self.store.get_mut(at);
         stored.order = new;
         stored.reserve = reserve;
         self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
+    }
+
+    /// Keeps the expiry index in step with a modified order's good-till time.
+    fn reindex_expiry(&mut self, old: &Order, new: &Order) {
+        if old.good_till == new.good_till {
+            return;
+        }
+        if let Some(good_till) = old.good_till {
+            self.expiries.remove(&(good_till, old.id));
+        }
+        if let Some(good_till) = new.good_till {
+            self.expiries.insert((good_till, new.id));
+        }
     }
 
     /// Moves a resting order to the back of the level of `new`'s price and to the end of its
@@ -935,14 +952,7 @@ impl Engine {
         let state = &mut self.states[self.store.slots[at as usize].state as usize];
         state.exposure.remove(side, old.intent, old_reserve);
         state.exposure.add(side, new.intent, reserve);
-        if old.good_till != new.good_till {
-            if let Some(good_till) = old.good_till {
-                self.expiries.remove(&(good_till, old.id));
-            }
-            if let Some(good_till) = new.good_till {
-                self.expiries.insert((good_till, new.id));
-            }
-        }
+        self.reindex_expiry(&old, &new);
     }
 
     // ----- close-position -----
