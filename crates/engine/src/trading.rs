@@ -262,23 +262,26 @@ impl Engine {
         let Some(slippage) = slippage.filter(|s| slippage_is_bounded(Some(*s))) else {
             return Ok(market.level_of(Price(widest as u32)));
         };
+        // In i128: a client's reference price and tolerance are arbitrary 32-bit values, and
+        // their product must not overflow.
         let reference = match slippage.current_price {
-            Some(price) => i64::from(price.units()),
+            Some(price) => i128::from(price.units()),
             None => {
                 let best = market.book.ladder(side.opposite()).best().ok_or(())?;
-                i64::from(market.price_of(best).units())
+                i128::from(market.price_of(best).units())
             }
         };
-        let tick = i64::from(market.spec.tick.units());
+        let tick = i128::from(market.spec.tick.units());
+        let widest = i128::from(widest);
         let direction = match side {
             Side::Buy => 1,
             Side::Sell => -1,
         };
         // Exact bound in $0.0001 units, already rounded toward the protective side.
         let bound = match (slippage.ticks.filter(|&t| t > 0), slippage.bips.filter(|&b| b > 0)) {
-            (Some(ticks), _) => reference + direction * i64::from(ticks) * tick,
+            (Some(ticks), _) => reference + direction * i128::from(ticks) * tick,
             (None, Some(bips)) => {
-                let scaled = reference * (10_000 + direction * i64::from(bips));
+                let scaled = reference * (10_000 + direction * i128::from(bips));
                 match side {
                     Side::Buy => scaled.div_euclid(10_000),
                     Side::Sell => -((-scaled).div_euclid(10_000)),
@@ -290,7 +293,7 @@ impl Engine {
             Side::Buy => bound.div_euclid(tick) * tick,
             Side::Sell => -((-bound).div_euclid(tick)) * tick,
         };
-        let clamped = on_grid.clamp(low, high);
+        let clamped = on_grid.clamp(i128::from(low), i128::from(high));
         Ok(market.level_of(Price(clamped as u32)))
     }
 
