@@ -62,6 +62,8 @@ struct Reach {
     /// The worst level reached, if any fill.
     worst_level: Option<u32>,
     end: ReachEnd,
+    /// For a cash size: the cash the walk left unspent.
+    cash_left: Option<i128>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,7 +122,15 @@ impl Engine {
         };
         match self.validate_new(new, &mut order) {
             Ok(plan) => self.accept(&mut order, plan, out),
-            Err((reason, note)) => self.reject(&order, reason, note, out),
+            Err((reason, note)) => {
+                // The snapshot of a reject carries the request as given, not its normalized
+                // values (a market order keeps the slippage bound, if one was computed).
+                if new.kind == OrderKind::Limit {
+                    order.price = new.price;
+                }
+                order.qty = qty;
+                self.reject(&order, reason, note, out)
+            }
         }
         Ok(Reply::Order(id))
     }
@@ -240,9 +250,31 @@ impl Engine {
         if order.cash_qty.is_some() {
             order.qty = reach.qty;
         }
-        let kill = order.tif == Tif::FillOrKill && reach.qty < order.qty;
+        let kill = order.tif == Tif::FillOrKill && !self.fills_entirely(market_id, side, &reach, order);
         let risk_level = if kill { None } else { reach.worst_level };
         Ok(Plan { limit: Some(limit), risk_level, risk_qty: reach.qty, reach: Some(reach) })
+    }
+
+    /// Whether a dry run fills the order entirely (the fill-or-kill test). A quantity fills
+    /// entirely when all of it is fillable now. A cash size fills entirely when it is spent as
+    /// far as the minimum step allows: the walk stopped because the cash ran out, or what is
+    /// left would not buy another step at the last price reached. Running out of liquidity
+    /// within the bound, or meeting the account's own order, with cash to spare, is not entire.
+    fn fills_entirely(&self, market_id: MarketId, side: Side, reach: &Reach, order: &Order) -> bool {
+        let Some(cash_left) = reach.cash_left else { return reach.qty >= order.qty };
+        let market = &self.markets[market_id.get() as usize];
+        match (reach.end, reach.worst_level) {
+            (ReachEnd::CashSpent, _) => true,
+            (_, Some(level)) => {
+                let px = i128::from(market.price_of(level).units());
+                let unit_cost = match side {
+                    Side::Buy => px,
+                    Side::Sell => i128::from(Price::ONE.units()) - px,
+                };
+                cash_left < unit_cost * i128::from(market.spec.min_qty.units())
+            }
+            (_, None) => false,
+        }
     }
 
     /// The level a market order may trade up to: its slippage bound, else the market's price
@@ -326,7 +358,7 @@ impl Engine {
             while at != NIL {
                 let slot = self.store.get(at);
                 if slot.order.account == account {
-                    return Reach { qty: Qty(filled), worst_level, end: ReachEnd::SelfTrade };
+                    return Reach { qty: Qty(filled), worst_level, end: ReachEnd::SelfTrade, cash_left };
                 }
                 let leaves = slot.order.leaves_qty.units();
                 let take = match cash_left {
@@ -339,7 +371,7 @@ impl Engine {
                 };
                 if take <= 0 {
                     let end = if cash_left.is_some() { ReachEnd::CashSpent } else { ReachEnd::Enough };
-                    return Reach { qty: Qty(filled), worst_level, end };
+                    return Reach { qty: Qty(filled), worst_level, end, cash_left };
                 }
                 filled += take;
                 worst_level = Some(level);
@@ -347,12 +379,12 @@ impl Engine {
                     *left -= unit_cost * i128::from(take);
                 }
                 if cash_left.is_none() && filled == want.units() {
-                    return Reach { qty: Qty(filled), worst_level, end: ReachEnd::Enough };
+                    return Reach { qty: Qty(filled), worst_level, end: ReachEnd::Enough, cash_left };
                 }
                 at = slot.next;
             }
         }
-        Reach { qty: Qty(filled), worst_level, end: ReachEnd::Exhausted }
+        Reach { qty: Qty(filled), worst_level, end: ReachEnd::Exhausted, cash_left }
     }
 
     /// True when an order on `side` limited at `limit` would trade on arrival.
@@ -409,15 +441,16 @@ impl Engine {
         self.execution(out, ExecKind::New, order, None, None, None, Note::None);
         let mut fees = FeeCap::default();
         if order.tif == Tif::FillOrKill {
+            let market_id = order.market.expect("accepted");
+            let side = order.side();
             let reach = match plan.reach {
                 Some(reach) => reach,
                 None => {
-                    let side = order.side();
                     let limit = plan.limit.expect("limit order has a level");
-                    self.reach(order.market.expect("accepted"), order.account, side, limit, order.qty, None)
+                    self.reach(market_id, order.account, side, limit, order.qty, None)
                 }
             };
-            if reach.qty < order.qty {
+            if !self.fills_entirely(market_id, side, &reach, order) {
                 self.finish_incoming(order, Transition::Cancel, ExecKind::Canceled, Note::FillOrKillUnfilled, out);
                 return;
             }
