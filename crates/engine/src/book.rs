@@ -61,7 +61,12 @@ struct Page {
 pub(crate) struct OrderIndex {
     pages: Vec<Option<Page>>,
     len: usize,
+    /// Emptied pages kept for reuse (all cells `NIL`), at most `SPARE_PAGES_MAX`.
+    spare: Vec<Box<[u32; PAGE_IDS]>>,
 }
+
+/// Emptied index pages kept instead of returned to the allocator.
+const SPARE_PAGES_MAX: usize = 8;
 
 impl OrderIndex {
     fn split(id: OrderId) -> (usize, usize) {
@@ -74,7 +79,9 @@ impl OrderIndex {
         if self.pages.len() <= page {
             self.pages.resize_with(page + 1, || None);
         }
-        let page = self.pages[page].get_or_insert_with(|| Page { cells: Box::new([NIL; PAGE_IDS]), used: 0 });
+        let spare = &mut self.spare;
+        let page = self.pages[page]
+            .get_or_insert_with(|| Page { cells: spare.pop().unwrap_or_else(|| Box::new([NIL; PAGE_IDS])), used: 0 });
         debug_assert_eq!(page.cells[cell], NIL, "order id indexed twice");
         page.cells[cell] = at;
         page.used += 1;
@@ -90,8 +97,11 @@ impl OrderIndex {
         page.cells[cell] = NIL;
         page.used -= 1;
         self.len -= 1;
-        if page.used == 0 {
-            self.pages[page_at] = None;
+        if page.used == 0
+            && let Some(page) = self.pages[page_at].take()
+            && self.spare.len() < SPARE_PAGES_MAX
+        {
+            self.spare.push(page.cells);
         }
     }
 

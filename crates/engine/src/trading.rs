@@ -181,11 +181,13 @@ impl Engine {
             Size::Qty(qty) => {
                 let qty = normalize_qty(market, qty)?;
                 order.qty = qty;
-                let state = self.state(order.account, market_id);
-                let available =
-                    state.map_or_else(|| closable_without_state(new.intent), |s| s.available_to_close(new.intent));
-                if qty.units() > available {
-                    return Err((RejectReason::IncorrectQuantity, Note::ExceedsPosition));
+                // Only SELL_* intents are capped by the position; BUY_* may open or add.
+                if new.intent.is_reducing() {
+                    let state = self.state(order.account, market_id);
+                    let available = state.map_or(0, |s| s.available_to_close(new.intent));
+                    if qty.units() > available {
+                        return Err((RejectReason::IncorrectQuantity, Note::ExceedsPosition));
+                    }
                 }
             }
             Size::Cash(cash) => {
@@ -1161,11 +1163,6 @@ fn short_dollars(net: Qty) -> i64 {
 
 fn slippage_is_bounded(slippage: Option<Slippage>) -> bool {
     slippage.is_some_and(|s| s.ticks.is_some_and(|t| t > 0) || s.bips.is_some_and(|b| b > 0))
-}
-
-/// A SELL_* order with no account state can close nothing; other intents are not capped.
-fn closable_without_state(intent: Intent) -> i64 {
-    if intent.is_reducing() { 0 } else { i64::MAX }
 }
 
 fn normalize_price(market: &crate::market::Market, price: Price) -> Result<Price, Rejection> {
