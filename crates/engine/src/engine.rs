@@ -288,49 +288,62 @@ impl Engine {
         OrderId(self.counters.order)
     }
 
+    /// Pushes one execution report about `order`.
+    pub(crate) fn report(&mut self, out: &mut Vec<Event>, order: &Order, report: Report) {
+        push_execution(&mut self.counters.execution, out, order, report);
+    }
+
     pub(crate) fn next_trade_id(&mut self) -> TradeId {
         self.counters.trade += 1;
         TradeId(self.counters.trade)
     }
-
-    /// Pushes one execution report.
-    #[expect(clippy::too_many_arguments, reason = "an execution has this many parts")]
-    pub(crate) fn execution(
-        &mut self,
-        out: &mut Vec<Event>,
-        kind: ExecKind,
-        order: &Order,
-        fill: Option<FillInfo>,
-        reject: Option<RejectReason>,
-        unsolicited: Option<UnsolicitedCancel>,
-        note: Note,
-    ) {
-        push_execution(&mut self.counters.execution, out, kind, order, fill, reject, unsolicited, note);
-    }
 }
 
-/// Pushes one execution report, numbering it from `counter`. A free function so callers can
-/// report an order that lives inside the engine's own storage.
-#[expect(clippy::too_many_arguments, reason = "an execution has this many parts")]
-pub(crate) fn push_execution(
-    counter: &mut u64,
-    out: &mut Vec<Event>,
+/// What an execution report says beyond the order it is about.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Report {
     kind: ExecKind,
-    order: &Order,
     fill: Option<FillInfo>,
     reject: Option<RejectReason>,
     unsolicited: Option<UnsolicitedCancel>,
     note: Note,
-) {
+}
+
+impl Report {
+    /// A plain report of `kind` (NEW, REPLACE, a user cancel...).
+    pub(crate) const fn of(kind: ExecKind, note: Note) -> Report {
+        Report { kind, fill: None, reject: None, unsolicited: None, note }
+    }
+
+    /// A fill; PARTIAL_FILL or FILL by what the order has left.
+    pub(crate) fn fill(order: &Order, fill: FillInfo) -> Report {
+        let kind = if order.leaves_qty.is_zero() { ExecKind::Fill } else { ExecKind::PartialFill };
+        Report { fill: Some(fill), ..Report::of(kind, Note::None) }
+    }
+
+    /// A reject (of a new order, or of a modify: then the order keeps its live state).
+    pub(crate) const fn rejected(reason: RejectReason, note: Note) -> Report {
+        Report { reject: Some(reason), ..Report::of(ExecKind::Rejected, note) }
+    }
+
+    /// The same report as a cancel the system started.
+    pub(crate) const fn unsolicited(self, cause: Option<UnsolicitedCancel>) -> Report {
+        Report { unsolicited: cause, ..self }
+    }
+}
+
+/// Pushes one execution report about `order`, numbering it from `counter` (the engine's
+/// execution counter, passed alone so the order may live in the engine's own storage).
+pub(crate) fn push_execution(counter: &mut u64, out: &mut Vec<Event>, order: &Order, report: Report) {
     *counter += 1;
     out.push(Event::Execution(Execution {
         id: ExecutionId(*counter),
-        kind,
+        kind: report.kind,
         order: *order,
-        fill,
-        reject,
-        unsolicited,
-        note,
+        fill: report.fill,
+        reject: report.reject,
+        unsolicited: report.unsolicited,
+        note: report.note,
     }));
 }
 

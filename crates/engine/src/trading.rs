@@ -36,7 +36,7 @@ use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp};
 use crate::account::{Exposure, OrderReserve};
 use crate::book::{NIL, Slot};
 use crate::command::{ClosePosition, MarketState, Modify, NewOrder, Size, Slippage};
-use crate::engine::{Engine, Reply, limits, push_execution};
+use crate::engine::{Engine, Reply, Report, limits, push_execution};
 use crate::error::EngineError;
 use crate::event::{Event, ExecKind, FillInfo, LedgerCause, Trade, TradeSide};
 use crate::fees::FeeCap;
@@ -139,7 +139,7 @@ impl Engine {
         let mut order = *order;
         order.state = transition(None, Transition::Reject, false).expect("reject from nothing");
         order.leaves_qty = Qty::ZERO;
-        self.execution(out, ExecKind::Rejected, &order, None, Some(reason), None, note);
+        self.report(out, &order, Report::rejected(reason, note));
     }
 
     /// Checks a new order; on success `order` holds the normalized values.
@@ -440,7 +440,7 @@ impl Engine {
     fn accept(&mut self, order: &mut Order, plan: Plan, out: &mut Vec<Event>) {
         order.state = transition(None, Transition::Accept, false).expect("accept from nothing");
         order.leaves_qty = order.qty;
-        self.execution(out, ExecKind::New, order, None, None, None, Note::None);
+        self.report(out, order, Report::of(ExecKind::New, Note::None));
         let mut fees = FeeCap::default();
         if order.tif == Tif::FillOrKill {
             let market_id = order.market.expect("accepted");
@@ -489,7 +489,7 @@ impl Engine {
     ) {
         order.state = transition(Some(order.state), event, order.cum_qty.is_positive()).expect("live order");
         order.leaves_qty = Qty::ZERO;
-        self.execution(out, kind, order, None, None, None, note);
+        self.report(out, order, Report::of(kind, note));
     }
 
     fn match_incoming(
@@ -578,11 +578,10 @@ impl Engine {
             taker: TradeSide { account: taker.account, order: taker.id, ..taker_party.side },
             maker: TradeSide { account: maker_account, order: maker_order.id, ..maker_party.side },
         }));
-        let fill_kind = |order: &Order| if order.leaves_qty.is_zero() { ExecKind::Fill } else { ExecKind::PartialFill };
         let taker_fill = FillInfo { trade: trade_id, qty, px, aggressor: true, fee: taker_fee };
         let maker_fill = FillInfo { trade: trade_id, qty, px, aggressor: false, fee: maker_fee };
-        self.execution(out, fill_kind(taker), taker, Some(taker_fill), None, None, Note::None);
-        self.execution(out, fill_kind(&maker_order), &maker_order, Some(maker_fill), None, None, Note::None);
+        self.report(out, taker, Report::fill(taker, taker_fill));
+        self.report(out, &maker_order, Report::fill(&maker_order, maker_fill));
         for (account, party) in [(taker.account, taker_party), (maker_account, maker_party)] {
             self.emit_party(account, market_id, party, out);
         }
@@ -774,7 +773,7 @@ impl Engine {
         let order = &mut self.store.slots[at as usize].order;
         order.state = transition(Some(order.state), event, order.cum_qty.is_positive()).expect("live order");
         order.leaves_qty = Qty::ZERO;
-        push_execution(&mut self.counters.execution, out, kind, order, None, None, unsolicited, note);
+        push_execution(&mut self.counters.execution, out, order, Report::of(kind, note).unsolicited(unsolicited));
         order.id
     }
 
@@ -848,16 +847,7 @@ impl Engine {
         match self.validate_modify(modify, self.store.get(at)) {
             Err((reason, note)) => {
                 let order = &self.store.slots[at as usize].order;
-                push_execution(
-                    &mut self.counters.execution,
-                    out,
-                    ExecKind::Rejected,
-                    order,
-                    None,
-                    Some(reason),
-                    None,
-                    note,
-                );
+                push_execution(&mut self.counters.execution, out, order, Report::rejected(reason, note));
             }
             Ok(changed) => self.replace(at, changed, out),
         }
@@ -932,14 +922,14 @@ impl Engine {
             // store: the same outcome as cancel and re-insert, minus the churn.
             new.ts_inserted = self.now;
             self.relink(at, new);
-            self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
+            self.report(out, &new, Report::of(ExecKind::Replace, Note::None));
             return;
         }
         if loses_priority {
             let mut fees = fees;
             self.unrest(at);
             new.ts_inserted = self.now;
-            self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
+            self.report(out, &new, Report::of(ExecKind::Replace, Note::None));
             self.trade_incoming(&mut new, &mut fees, Some(level), out);
             return;
         }
@@ -955,7 +945,7 @@ impl Engine {
         let stored = self.store.get_mut(at);
         stored.order = new;
         stored.reserve = reserve;
-        self.execution(out, ExecKind::Replace, &new, None, None, None, Note::None);
+        self.report(out, &new, Report::of(ExecKind::Replace, Note::None));
     }
 
     /// Keeps the expiry index in step with a modified order's good-till time.
