@@ -77,9 +77,9 @@ impl MarketMap {
         self.entries.len()
     }
 
-    /// The state index of the `position`-th market in ascending market id.
-    pub(crate) fn index_at(&self, position: usize) -> u32 {
-        self.entries[position].1
+    /// The state index of the market of `rank` in ascending market id.
+    pub(crate) fn index_at(&self, rank: usize) -> u32 {
+        self.entries[rank].1
     }
 
     /// `(market, state index)` in ascending market id.
@@ -96,11 +96,20 @@ pub(crate) struct OrderReserve {
     pub(crate) fee: i64,
 }
 
+/// Totals of one side's open orders. Sums of many orders are kept in `i128`: a single
+/// order's figures fit `i64`, their sum need not.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SideTotals {
+    pub(crate) qty: i128,
+    pub(crate) notional: i128,
+    pub(crate) fee: i128,
+}
+
 /// Aggregates of an account's open orders in one market.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Exposure {
-    pub(crate) bids: OrderReserve,
-    pub(crate) offers: OrderReserve,
+    pub(crate) bids: SideTotals,
+    pub(crate) offers: SideTotals,
     /// Leaves of resting SELL_LONG orders.
     pub(crate) sell_long: i64,
     /// Leaves of resting SELL_SHORT orders.
@@ -113,9 +122,9 @@ impl Exposure {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.offers,
         };
-        total.qty += reserve.qty;
-        total.notional += reserve.notional;
-        total.fee += reserve.fee;
+        total.qty += i128::from(reserve.qty);
+        total.notional += i128::from(reserve.notional);
+        total.fee += i128::from(reserve.fee);
         match intent {
             Intent::SellLong => self.sell_long += reserve.qty,
             Intent::SellShort => self.sell_short += reserve.qty,
@@ -135,9 +144,8 @@ impl Exposure {
         let short = i128::from((-net.units()).max(0));
         let bids = &self.bids;
         let offers = &self.offers;
-        let loss_bids = i128::from(bids.notional) + i128::from(bids.fee) - dollar * i128::from(bids.qty).min(short);
-        let loss_offers =
-            dollar * (i128::from(offers.qty) - long).max(0) + i128::from(offers.fee) - i128::from(offers.notional);
+        let loss_bids = bids.notional + bids.fee - dollar * bids.qty.min(short);
+        let loss_offers = dollar * (offers.qty - long).max(0) + offers.fee - offers.notional;
         loss_bids.max(loss_offers).max(0)
     }
 }
@@ -186,6 +194,19 @@ mod tests {
     use super::*;
 
     const DOLLAR: i128 = 100_000_000;
+
+    #[test]
+    fn totals_of_many_maximal_orders_do_not_overflow() {
+        // Each order's figures fit i64; twenty of them at the largest quantity do not.
+        let qty = crate::engine::limits::QTY_MAX.units();
+        let reserve = OrderReserve { qty, notional: qty * 9_900, fee: 0 };
+        let mut exposure = Exposure::default();
+        for _ in 0..20 {
+            exposure.add(Side::Sell, Intent::BuyShort, reserve);
+        }
+        let expected = 20 * i128::from(qty) * i128::from(PRICE_SCALE - 9_900);
+        assert_eq!(exposure.reservation(Qty::ZERO), expected);
+    }
 
     #[test]
     fn single_orders() {

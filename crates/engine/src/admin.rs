@@ -63,13 +63,13 @@ impl Engine {
 
     pub(crate) fn create_account(&mut self, name: &str, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         if name.is_empty() || name.len() > 200 {
-            return Err(EngineError::InvalidAmount);
+            return Err(EngineError::InvalidAccountName);
         }
         if self.account_by_name.contains_key(name) {
             return Err(EngineError::DuplicateAccount);
         }
         if self.accounts.len() >= limits::ACCOUNTS_MAX {
-            return Err(EngineError::UnknownAccount);
+            return Err(EngineError::TooManyAccounts);
         }
         let id = AccountId(self.accounts.len() as u32);
         self.accounts.push(Account::new(id, name.into()));
@@ -87,11 +87,13 @@ impl Engine {
         if self.account(account).is_none() {
             return Err(EngineError::UnknownAccount);
         }
-        let total = self.ledger.deposits + i128::from(amount.units());
-        if amount.units() <= 0 || total > i128::from(limits::DEPOSITS_MAX.units()) {
+        // The cap is on cash outstanding (deposits less withdrawals), which bounds every
+        // balance; money that has left makes room again.
+        let outstanding = self.ledger.deposits - self.ledger.withdrawals + i128::from(amount.units());
+        if amount.units() <= 0 || outstanding > i128::from(limits::DEPOSITS_MAX.units()) {
             return Err(EngineError::InvalidAmount);
         }
-        self.ledger.deposits = total;
+        self.ledger.deposits += i128::from(amount.units());
         self.move_cash(account, CashKind::Deposit, amount, out);
         Ok(Reply::None)
     }
@@ -162,7 +164,7 @@ impl Engine {
             let after = Position {
                 net: Qty::ZERO,
                 cost: Cash::ZERO,
-                realized: Cash(before.realized.units() + payout - before.cost.units()),
+                realized: Cash(before.realized.units().saturating_add(payout - before.cost.units())),
                 expired: true,
                 ts_updated: now,
                 ..before
@@ -210,5 +212,28 @@ impl Engine {
             self.end_resting(at, Transition::Expire, ExecKind::DoneForDay, Note::DoneForDay, None, out);
         }
         Reply::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use types::{Seq, Timestamp};
+
+    use crate::command::{Command, Op};
+    use crate::engine::Engine;
+    use crate::error::EngineError;
+
+    fn create(engine: &mut Engine, name: &str) -> Result<crate::engine::Reply, EngineError> {
+        let command = Command { seq: Seq(1), ts: Timestamp(1), op: Op::CreateAccount { name: name.into() } };
+        engine.apply(&command, &mut Vec::new())
+    }
+
+    #[test]
+    fn account_names_are_checked() {
+        let mut engine = Engine::new();
+        assert_eq!(create(&mut engine, ""), Err(EngineError::InvalidAccountName));
+        assert_eq!(create(&mut engine, &"x".repeat(201)), Err(EngineError::InvalidAccountName));
+        assert!(create(&mut engine, "alice").is_ok());
+        assert_eq!(create(&mut engine, "alice"), Err(EngineError::DuplicateAccount));
     }
 }

@@ -25,8 +25,8 @@ pub mod limits {
 
     /// Largest order quantity: 10^10 contracts.
     pub const QTY_MAX: Qty = Qty(10_000_000_000 * QTY_SCALE);
-    /// Largest total of deposits over the exchange's life: $10^8. With it every balance,
-    /// margin and notional fits in `i64` minor units.
+    /// Largest cash outstanding (deposits less withdrawals): $10^8. With it, and prices within
+    /// [0.01, 0.99], every balance, margin and notional fits in `i64` minor units.
     pub const DEPOSITS_MAX: Cash = Cash(100_000_000 * types::CASH_SCALE);
     /// Most resting orders one account may have.
     pub const OPEN_ORDERS_MAX: usize = 10_000;
@@ -200,8 +200,8 @@ impl Engine {
         Some(BalanceView {
             cash: account.cash,
             margin: account.margin,
-            open_orders: Cash(open_orders as i64),
-            buying_power: Cash(buying_power.max(0) as i64),
+            open_orders: Cash(saturate(open_orders)),
+            buying_power: Cash(saturate(buying_power.max(0))),
         })
     }
 
@@ -297,6 +297,12 @@ impl Engine {
         self.counters.trade += 1;
         TradeId(self.counters.trade)
     }
+}
+
+/// An `i128` figure as `i64` minor units, saturating (a per-market reservation fits `i64`;
+/// their sum over many markets need not).
+fn saturate(value: i128) -> i64 {
+    value.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// What an execution report says beyond the order it is about.

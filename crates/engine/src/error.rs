@@ -17,6 +17,10 @@ pub enum EngineError {
     DuplicateMarket,
     #[error("an account with this name already exists")]
     DuplicateAccount,
+    #[error("account name must be 1 to 200 characters")]
+    InvalidAccountName,
+    #[error("the exchange has reached its account limit")]
+    TooManyAccounts,
     #[error("invalid market: {0}")]
     InvalidMarketSpec(&'static str),
     #[error("amount must be positive and within limits")]

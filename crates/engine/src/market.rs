@@ -8,6 +8,9 @@ use crate::error::EngineError;
 
 /// Largest fee coefficient magnitude accepted (keeps fees below every trade's value).
 const RATE_MAX: i64 = RATE_SCALE / 2;
+/// The absolute price bounds of SEMANTICS §11, $0.01 and $0.99.
+const PRICE_BOUND_LOW: u32 = (PRICE_SCALE / 100) as u32;
+const PRICE_BOUND_HIGH: u32 = (PRICE_SCALE - PRICE_SCALE / 100) as u32;
 
 /// A market.
 #[derive(Clone, Debug)]
@@ -94,9 +97,11 @@ fn validate_spec(spec: &MarketSpec) -> Result<(), EngineError> {
     if min_qty <= 0 || min_qty > 1_000 * QTY_SCALE {
         return invalid("minimum trade quantity must be positive and at most 1000");
     }
+    // Within [0.01, 0.99] every contract costs at least a cent to buy or to short, which
+    // bounds positions, margin and notionals by the deposit limit.
     let (low, high) = (spec.price_min.units(), spec.price_max.units());
-    if low == 0 || high >= PRICE_SCALE as u32 || low > high {
-        return invalid("price bounds must satisfy 0 < min <= max < 1");
+    if low < PRICE_BOUND_LOW || high > PRICE_BOUND_HIGH || low > high {
+        return invalid("price bounds must satisfy 0.01 <= min <= max <= 0.99");
     }
     if low % tick != 0 || high % tick != 0 {
         return invalid("price bounds must lie on the tick grid");

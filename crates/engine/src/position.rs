@@ -10,8 +10,9 @@ use types::{Cash, Price, Qty, Timestamp};
 use crate::fees::div_round_half_even;
 use crate::order::Side;
 
-/// A position snapshot. `bought` and `sold` are running totals that saturate (they are
-/// informational); everything else is bounded by the engine's deposit and quantity limits.
+/// A position snapshot. `net` and `cost` are bounded by the engine's deposit limit and price
+/// bounds. The running totals (`bought`, `sold`, `realized`, `fees`) can grow without bound
+/// as the same cash trades back and forth, so they saturate: they are informational.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Position {
     /// Positive = long YES, negative = short (holding NO).
@@ -66,7 +67,7 @@ impl Position {
             self.cost = Cash(self.cost.units() + i64::from(px.units()) * open);
             self.net = Qty(self.net.units() + open);
         }
-        self.realized = Cash(self.realized.units() + realized);
+        self.realized = Cash(self.realized.units().saturating_add(realized));
         self.ts_updated = ts;
         Cash(realized)
     }
@@ -108,6 +109,15 @@ mod tests {
         assert_eq!(realized, Cash(100_000_000));
         assert_eq!(p.net, q(5));
         assert_eq!(p.cost, Cash(300_000_000));
+    }
+
+    #[test]
+    fn running_totals_saturate_instead_of_overflowing() {
+        let mut p = Position { realized: Cash(i64::MAX - 1), ..Position::default() };
+        p.apply_fill(Side::Buy, q(1), Price(1_000), Timestamp(1));
+        p.apply_fill(Side::Sell, q(1), Price(9_000), Timestamp(2));
+        assert_eq!(p.realized, Cash(i64::MAX));
+        assert_eq!(p.net, Qty::ZERO);
     }
 
     #[test]

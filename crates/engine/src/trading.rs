@@ -608,7 +608,7 @@ impl Engine {
         let state = &mut self.states[index as usize];
         let before = state.position.net;
         let realized = state.position.apply_fill(side, qty, px, now);
-        state.position.fees = Cash(state.position.fees.units() + fee.units());
+        state.position.fees = Cash(state.position.fees.units().saturating_add(fee.units()));
         let after = state.position.net;
         let position = state.position;
         let notional = px.notional(qty).expect("bounded notional").units();
@@ -649,7 +649,7 @@ impl Engine {
             delta: party.trade_cash,
             cause: LedgerCause::OrderExecution,
         });
-        if !fee.units().eq(&0) {
+        if fee != Cash::ZERO {
             out.push(Event::BalanceChanged {
                 account,
                 cash: party.cash,
@@ -1089,20 +1089,39 @@ impl Engine {
     }
 
     /// Cancels orders, newest first per market, until every market's reservation fits.
+    /// Only orders whose cancel lowers the reservation are candidates: an order on the side
+    /// that does not bind (or that closes a position) was funded and stays.
     fn cancel_unfunded(&mut self, account: AccountId, out: &mut Vec<Event>) {
         let free = self.accounts[account.get() as usize].free();
-        // Cancels never add or remove an account's states, so positions stay valid.
-        for position in 0..self.accounts[account.get() as usize].markets.len() {
-            let index = self.accounts[account.get() as usize].markets.index_at(position);
-            loop {
-                let state = &self.states[index as usize];
-                if state.orders_count == 0 || state.reservation() <= free {
-                    break;
-                }
+        // Cancels never add or remove an account's states, so ranks stay valid.
+        for rank in 0..self.accounts[account.get() as usize].markets.len() {
+            let index = self.accounts[account.get() as usize].markets.index_at(rank);
+            while let Some(at) = self.unfunded_victim(index, free) {
                 let unsolicited = Some(UnsolicitedCancel::ExchangeOption);
-                self.end_resting(state.tail, Transition::Cancel, ExecKind::Canceled, Note::Unfunded, unsolicited, out);
+                self.end_resting(at, Transition::Cancel, ExecKind::Canceled, Note::Unfunded, unsolicited, out);
             }
         }
+    }
+
+    /// The newest order of state `index` whose cancel lowers its reservation, while the
+    /// reservation exceeds `free`.
+    fn unfunded_victim(&self, index: u32, free: i128) -> Option<u32> {
+        let state = &self.states[index as usize];
+        let current = state.reservation();
+        if current <= free {
+            return None;
+        }
+        let mut at = state.tail;
+        while at != NIL {
+            let slot = self.store.get(at);
+            let mut without = state.exposure;
+            without.remove(slot.order.side(), slot.order.intent, slot.reserve);
+            if without.reservation(state.position.net) < current {
+                return Some(at);
+            }
+            at = slot.account_prev;
+        }
+        None
     }
 }
 

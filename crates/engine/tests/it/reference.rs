@@ -544,13 +544,13 @@ impl RefEngine {
 
     fn create_account(&mut self, name: &str, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         if name.is_empty() || name.len() > 200 {
-            return Err(EngineError::InvalidAmount);
+            return Err(EngineError::InvalidAccountName);
         }
         if self.accounts.iter().any(|a| a.name == name) {
             return Err(EngineError::DuplicateAccount);
         }
         if self.accounts.len() >= limits::ACCOUNTS_MAX {
-            return Err(EngineError::UnknownAccount);
+            return Err(EngineError::TooManyAccounts);
         }
         let id = AccountId(self.accounts.len() as u32);
         self.accounts.push(RefAccount { name: name.to_owned(), cash: 0 });
@@ -562,11 +562,12 @@ impl RefEngine {
         if !self.has_account(account) {
             return Err(EngineError::UnknownAccount);
         }
-        let total = self.deposits + i128::from(amount.units());
-        if amount.units() <= 0 || total > i128::from(limits::DEPOSITS_MAX.units()) {
+        // The cap is on cash outstanding: deposits less withdrawals.
+        let outstanding = self.deposits - self.withdrawals + i128::from(amount.units());
+        if amount.units() <= 0 || outstanding > i128::from(limits::DEPOSITS_MAX.units()) {
             return Err(EngineError::InvalidAmount);
         }
-        self.deposits = total;
+        self.deposits += i128::from(amount.units());
         self.move_cash(account, CashKind::Deposit, amount, out);
         Ok(Reply::None)
     }
@@ -1222,14 +1223,24 @@ impl RefEngine {
             let free = self.free(account);
             for index in 0..self.markets.len() {
                 let m = MarketId(index as u32);
-                while self.reservation(account, m, None, None) > free {
-                    let newest = self.markets[index]
+                loop {
+                    // Newest first, the first order whose cancel lowers the reservation.
+                    let current = self.reservation(account, m, None, None);
+                    if current <= free {
+                        break;
+                    }
+                    let mut mine: Vec<(u64, OrderId)> = self.markets[index]
                         .orders
                         .iter()
                         .filter(|r| r.order.account == account)
-                        .max_by_key(|r| r.seq)
-                        .map(|r| r.order.id);
-                    let Some(id) = newest else { break };
+                        .map(|r| (r.seq, r.order.id))
+                        .collect();
+                    mine.sort_by(|a, b| b.cmp(a));
+                    let victim = mine
+                        .into_iter()
+                        .map(|(_, id)| id)
+                        .find(|&id| self.reservation(account, m, Some(id), None) < current);
+                    let Some(id) = victim else { break };
                     let unsolicited = Some(UnsolicitedCancel::ExchangeOption);
                     self.end_order(m, id, Transition::Cancel, ExecKind::Canceled, Note::Unfunded, unsolicited, out);
                 }
@@ -1558,8 +1569,8 @@ fn check_spec(spec: &MarketSpec) -> Result<(), &'static str> {
         return Err("minimum trade quantity must be positive and at most 1000");
     }
     let (low, high) = (spec.price_min.units(), spec.price_max.units());
-    if low == 0 || high >= price_scale || low > high {
-        return Err("price bounds must satisfy 0 < min <= max < 1");
+    if low < price_scale / 100 || high > price_scale - price_scale / 100 || low > high {
+        return Err("price bounds must satisfy 0.01 <= min <= max <= 0.99");
     }
     if low % tick != 0 || high % tick != 0 {
         return Err("price bounds must lie on the tick grid");

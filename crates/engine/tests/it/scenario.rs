@@ -2653,3 +2653,70 @@ fn modify_price_is_truncated_to_the_tick() {
         ",
     );
 }
+
+#[test]
+fn only_orders_that_bind_are_canceled_when_unfunded() {
+    // In y alice holds 10 long and rests a bid (reserving $2.00) and a SELL_LONG that closes
+    // the long (reserving nothing). Paying $4.00 in x leaves $1.00 free: the bid must go, the
+    // newer SELL_LONG stays, since canceling it would not lower the reservation.
+    check(
+        r#"
+        hide new fills
+        market x
+        market y
+        account alice cash=10
+        account bob
+        account carol
+        ~place bob y buy_short limit 0.50 x10 gtc
+        ~place alice y buy_long limit 0.50 x10 ioc
+        place alice y buy_long limit 0.40 x5 gtc
+        place alice y sell_long limit 0.90 x10 gtc
+        place alice x buy_long limit 0.50 x8 gtc
+        place carol x buy_short limit 0.50 x8 ioc
+        bal alice
+        book y
+        "#,
+        r#"
+        trade t2 8@0.50 taker=carol#6 maker=alice#5
+        exec #3 CANCELED state=CANCELED cum=0 leaves=0 unsolicited=EXCHANGE_OPTION text="canceled: no longer funded by buying power"
+        bal alice cash=1.00 margin=0.00 open=0.00 bp=1.00
+        book y bids=- asks=10@0.90
+        "#,
+    );
+}
+
+#[test]
+fn market_bounds_must_stay_within_a_cent_of_the_ends() {
+    check(
+        "
+        market wide tick=0.001 lo=0.001 hi=0.999
+        market narrow tick=0.001 lo=0.01 hi=0.99
+        ",
+        r#"
+        err InvalidMarketSpec("price bounds must satisfy 0.01 <= min <= max <= 0.99")
+        "#,
+    );
+}
+
+#[test]
+fn the_deposit_cap_counts_cash_outstanding() {
+    // $10^8 may be outstanding at once; a withdrawal makes room again.
+    check(
+        "
+        market m
+        account alice cash=99999000
+        deposit alice 1000
+        deposit alice 0.01
+        withdraw alice 500
+        deposit alice 500
+        bal alice
+        ",
+        "
+        cash alice deposit 1000.00
+        err InvalidAmount
+        cash alice withdrawal 500.00
+        cash alice deposit 500.00
+        bal alice cash=100000000.00 margin=0.00 open=0.00 bp=100000000.00
+        ",
+    );
+}
