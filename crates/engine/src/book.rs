@@ -299,6 +299,11 @@ impl Ladder {
         }
     }
 
+    /// Orders queued on this side (for invariant checks).
+    pub(crate) fn orders_count(&self) -> u32 {
+        self.levels.iter().map(|level| level.count).sum()
+    }
+
     /// True when `level`'s bit is set (for invariant checks).
     pub(crate) fn is_marked(&self, level: u32) -> bool {
         self.bits[(level / 64) as usize] & (1 << (level % 64)) != 0

@@ -7,6 +7,7 @@ use types::{MarketId, PRICE_SCALE, Qty};
 
 use crate::account::{Exposure, OrderReserve};
 use crate::book::{Ladder, NIL};
+use crate::command::MarketState;
 use crate::engine::Engine;
 use crate::order::{OrderKind, OrderState};
 use crate::trading::order_reserve;
@@ -31,11 +32,34 @@ impl Engine {
         for market in &self.markets {
             self.check_market(market.id)?;
         }
+        let booked: usize =
+            self.markets.iter().map(|m| (m.book.bids.orders_count() + m.book.asks.orders_count()) as usize).sum();
+        ensure!(booked == self.store.len(), "{booked} orders on books, {} live", self.store.len());
+        ensure!(self.touched.is_empty(), "scratch list of traded accounts left non-empty");
         self.check_accounts()?;
+        self.check_lookups()?;
         self.check_expiries()
     }
 
+    fn check_lookups(&self) -> Result<(), InvariantViolation> {
+        ensure!(self.market_by_slug.len() == self.markets.len(), "slug map and markets differ in size");
+        for market in &self.markets {
+            ensure!(self.market_id(&market.spec.slug) == Some(market.id), "slug map misses market {}", market.id);
+        }
+        ensure!(self.account_by_name.len() == self.accounts.len(), "name map and accounts differ in size");
+        for account in &self.accounts {
+            ensure!(self.account_id(&account.name) == Some(account.id), "name map misses account {}", account.id);
+        }
+        for at in self.store.live() {
+            let id = self.store.get(at).order.id;
+            ensure!(id.get() <= self.counters.order, "live order {id} beyond the order counter");
+        }
+        Ok(())
+    }
+
     fn check_ledger(&self) -> Result<(), InvariantViolation> {
+        let fees: i128 = self.states.iter().map(|s| i128::from(s.position.fees.units())).sum();
+        ensure!(fees == self.ledger.fees_kept, "positions' fees {fees} != fees kept {}", self.ledger.fees_kept);
         let balances: i128 = self.accounts.iter().map(|a| i128::from(a.cash.units())).sum();
         let net_deposits = self.ledger.deposits - self.ledger.withdrawals;
         ensure!(
@@ -57,6 +81,13 @@ impl Engine {
             }
         }
         ensure!(net_sum == 0, "market {id}: net positions sum to {net_sum}, not 0");
+        let closed = matches!(market.state, MarketState::Suspended | MarketState::Expired);
+        let booked = market.book.bids.orders_count() + market.book.asks.orders_count();
+        ensure!(!closed || booked == 0, "market {id}: {:?} with {booked} resting orders", market.state);
+        ensure!(
+            market.settlement.is_some() == (market.state == MarketState::Expired),
+            "market {id}: settlement value and expired state disagree"
+        );
         ensure!(
             market.stats.open_interest == Qty(long_sum),
             "market {id}: open interest {:?} != sum of longs {long_sum}",
@@ -136,7 +167,26 @@ impl Engine {
             let mut account_orders = 0usize;
             for (market_id, state) in self.states_of(account.id) {
                 let market = &self.markets[market_id.get() as usize];
-                let net = state.position.net.units();
+                let position = &state.position;
+                let net = position.net.units();
+                if market.state == MarketState::Expired {
+                    ensure!(
+                        net == 0 && position.expired,
+                        "account {}: live position in settled {market_id}",
+                        account.id
+                    );
+                } else {
+                    ensure!(
+                        position.bought.units() - position.sold.units() == net,
+                        "account {} market {market_id}: bought - sold != net",
+                        account.id
+                    );
+                }
+                ensure!(
+                    position.cost.units().signum() == net.signum(),
+                    "account {} market {market_id}: cost basis sign disagrees with the position",
+                    account.id
+                );
                 margin += (-net).max(0) * dollar;
                 let mut exposure = Exposure::default();
                 let mut count = 0u32;
