@@ -55,15 +55,6 @@ pub fn round_to_cent(exact: i128) -> Cash {
     cash_from_cents(div_round_half_even(exact, EXACT_PER_CENT))
 }
 
-/// An exact fee rounded up to the cent.
-pub fn ceil_to_cent(exact: i128) -> Cash {
-    if let Ok(small) = u64::try_from(exact) {
-        return cash_from_cents(i128::from(small.div_ceil(EXACT_PER_CENT as u64)));
-    }
-    let cents = exact.div_euclid(EXACT_PER_CENT) + i128::from(exact.rem_euclid(EXACT_PER_CENT) != 0);
-    cash_from_cents(cents)
-}
-
 fn cash_from_cents(cents: i128) -> Cash {
     // Fees are bounded by qty x $0.25 x rate, far inside i64.
     Cash((cents * CASH_PER_CENT) as i64)
@@ -150,8 +141,6 @@ mod tests {
         for exact in [0, 1, EXACT_PER_CENT / 2, EXACT_PER_CENT * 3 / 2, EXACT_PER_CENT * 5 / 2 + 1, u64::MAX as i128] {
             let wide = cash_from_cents(div_round_half_even(exact, EXACT_PER_CENT));
             assert_eq!(round_to_cent(exact), wide, "{exact}");
-            let wide_ceil = exact.div_euclid(EXACT_PER_CENT) + i128::from(exact.rem_euclid(EXACT_PER_CENT) != 0);
-            assert_eq!(ceil_to_cent(exact), cash_from_cents(wide_ceil), "{exact}");
         }
         assert_eq!(round_to_cent(u64::MAX as i128 + 1), cash_from_cents(1845));
     }

@@ -45,7 +45,7 @@ pub use error::EngineError;
 pub use event::{
     CashKind, Event, ExecKind, Execution, FillInfo, LedgerCause, Resolution, ResolutionSide, Trade, TradeSide,
 };
-pub use fees::{ceil_to_cent, div_round_half_even, exact_fee, round_to_cent};
+pub use fees::{div_round_half_even, exact_fee, round_to_cent};
 pub use invariants::InvariantViolation;
 pub use market::{Market, MarketStats};
 pub use order::{

@@ -220,6 +220,40 @@ pub struct Order {
 }
 
 impl Order {
+    /// A new incoming order before validation: no size, price or fills yet, DAY, state
+    /// `Rejected` until accepted (callers fill in the request's fields).
+    pub(crate) const fn incoming(
+        id: OrderId,
+        account: AccountId,
+        market: Option<MarketId>,
+        intent: Intent,
+        kind: OrderKind,
+        now: Timestamp,
+    ) -> Order {
+        Order {
+            id,
+            account,
+            market,
+            intent,
+            kind,
+            price: None,
+            qty: Qty::ZERO,
+            cum_qty: Qty::ZERO,
+            leaves_qty: Qty::ZERO,
+            tif: Tif::Day,
+            good_till: None,
+            post_only: false,
+            cash_qty: None,
+            manual: None,
+            state: OrderState::Rejected,
+            close_position: false,
+            ts_created: now,
+            ts_inserted: now,
+            notional_filled: Cash::ZERO,
+            fees_total: Cash::ZERO,
+        }
+    }
+
     /// The side on the YES book.
     pub const fn side(&self) -> Side {
         self.intent.side()

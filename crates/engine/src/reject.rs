@@ -49,7 +49,7 @@ impl RejectReason {
 pub enum UnsolicitedCancel {
     /// `UNSOLICITED_CXL_REASON_EXCHANGE_OPTION`: unfunded or exceeding the position.
     ExchangeOption,
-    /// `UNSOLICITED_CXL_REASON_OTHER`: market settled.
+    /// `UNSOLICITED_CXL_REASON_OTHER`: market settled or suspended for maintenance.
     Other,
 }
 
@@ -90,7 +90,6 @@ pub enum Note {
     DoneForDay,
     ModifyBelowFilled,
     ModifyTifNotResting,
-    ModifyMarketOrder,
     TooManyOrders,
 }
 
@@ -134,7 +133,6 @@ impl Note {
             Note::DoneForDay => "done for day",
             Note::ModifyBelowFilled => "new quantity must exceed the filled quantity",
             Note::ModifyTifNotResting => "modify can only set a resting time in force (DAY, GTC, GTD)",
-            Note::ModifyMarketOrder => "market orders cannot be modified",
             Note::TooManyOrders => "too many open orders for this account",
         }
     }

@@ -40,7 +40,7 @@ use crate::engine::{Engine, Reply, Report, limits, push_execution};
 use crate::error::EngineError;
 use crate::event::{Event, ExecKind, FillInfo, LedgerCause, Trade, TradeSide};
 use crate::fees::FeeCap;
-use crate::order::{Intent, Order, OrderKind, OrderState, Side, Tif, Transition, transition};
+use crate::order::{Intent, Order, OrderKind, Side, Tif, Transition, transition};
 use crate::reject::{Note, RejectReason, UnsolicitedCancel};
 
 /// Why matching stopped.
@@ -98,28 +98,15 @@ impl Engine {
             Size::Qty(qty) => (qty, None),
             Size::Cash(cash) => (Qty::ZERO, Some(cash)),
         };
-        let mut order = Order {
-            id,
-            account: new.account,
-            market: self.resolve_market(&new.market),
-            intent: new.intent,
-            kind: new.kind,
-            price: if new.kind == OrderKind::Limit { new.price } else { None },
-            qty,
-            cum_qty: Qty::ZERO,
-            leaves_qty: Qty::ZERO,
-            tif,
-            good_till: new.good_till,
-            post_only: new.post_only,
-            cash_qty,
-            manual: new.manual,
-            state: OrderState::Rejected,
-            close_position: false,
-            ts_created: self.now,
-            ts_inserted: self.now,
-            notional_filled: Cash::ZERO,
-            fees_total: Cash::ZERO,
-        };
+        let mut order =
+            Order::incoming(id, new.account, self.resolve_market(&new.market), new.intent, new.kind, self.now);
+        order.price = if new.kind == OrderKind::Limit { new.price } else { None };
+        order.qty = qty;
+        order.tif = tif;
+        order.good_till = new.good_till;
+        order.post_only = new.post_only;
+        order.cash_qty = cash_qty;
+        order.manual = new.manual;
         match self.validate_new(new, &mut order) {
             Ok(plan) => self.accept(&mut order, plan, out),
             Err((reason, note)) => {
@@ -229,9 +216,8 @@ impl Engine {
     fn plan_market(&self, slippage: Option<Slippage>, order: &mut Order) -> Result<Plan, Rejection> {
         let market_id = order.market.expect("validated market");
         let side = order.side();
-        let limit = match self.slippage_limit(market_id, side, slippage) {
-            Ok(limit) => limit,
-            Err(()) => return Err((RejectReason::NoLiquidity, Note::NoLiquidity)),
+        let Some(limit) = self.slippage_limit(market_id, side, slippage) else {
+            return Err((RejectReason::NoLiquidity, Note::NoLiquidity));
         };
         let market = &self.markets[market_id.get() as usize];
         order.price = slippage_is_bounded(slippage).then(|| market.price_of(limit));
@@ -269,10 +255,7 @@ impl Engine {
             (ReachEnd::CashSpent, _) => true,
             (_, Some(level)) => {
                 let px = i128::from(market.price_of(level).units());
-                let unit_cost = match side {
-                    Side::Buy => px,
-                    Side::Sell => i128::from(Price::ONE.units()) - px,
-                };
+                let unit_cost = unit_cost(side, px);
                 cash_left < unit_cost * i128::from(market.spec.min_qty.units())
             }
             (_, None) => false,
@@ -280,13 +263,8 @@ impl Engine {
     }
 
     /// The level a market order may trade up to: its slippage bound, else the market's price
-    /// bound. `Err` when a bound is asked for but there is no reference price.
-    pub(crate) fn slippage_limit(
-        &self,
-        market_id: MarketId,
-        side: Side,
-        slippage: Option<Slippage>,
-    ) -> Result<u32, ()> {
+    /// bound. `None` when a bound is asked for but there is no reference price.
+    pub(crate) fn slippage_limit(&self, market_id: MarketId, side: Side, slippage: Option<Slippage>) -> Option<u32> {
         let market = &self.markets[market_id.get() as usize];
         let (low, high) = (market.spec.price_min.units() as i64, market.spec.price_max.units() as i64);
         let widest = match side {
@@ -294,41 +272,41 @@ impl Engine {
             Side::Sell => low,
         };
         let Some(slippage) = slippage.filter(|s| slippage_is_bounded(Some(*s))) else {
-            return Ok(market.level_of(Price(widest as u32)));
+            return Some(market.level_of(Price(widest as u32)));
         };
         // In i128: a client's reference price and tolerance are arbitrary 32-bit values, and
         // their product must not overflow.
         let reference = match slippage.current_price {
             Some(price) => i128::from(price.units()),
             None => {
-                let best = market.book.ladder(side.opposite()).best().ok_or(())?;
+                let best = market.book.ladder(side.opposite()).best()?;
                 i128::from(market.price_of(best).units())
             }
         };
         let tick = i128::from(market.spec.tick.units());
-        let widest = i128::from(widest);
         let direction = match side {
             Side::Buy => 1,
             Side::Sell => -1,
         };
         // Exact bound in $0.0001 units, already rounded toward the protective side.
-        let bound = match (slippage.ticks.filter(|&t| t > 0), slippage.bips.filter(|&b| b > 0)) {
-            (Some(ticks), _) => reference + direction * i128::from(ticks) * tick,
-            (None, Some(bips)) => {
+        // A bounded slippage has positive ticks (which win) or positive bips.
+        let bound = match slippage.ticks.filter(|&t| t > 0) {
+            Some(ticks) => reference + direction * i128::from(ticks) * tick,
+            None => {
+                let bips = slippage.bips.unwrap_or(0);
                 let scaled = reference * (10_000 + direction * i128::from(bips));
                 match side {
                     Side::Buy => scaled.div_euclid(10_000),
                     Side::Sell => -((-scaled).div_euclid(10_000)),
                 }
             }
-            (None, None) => widest,
         };
         let on_grid = match side {
             Side::Buy => bound.div_euclid(tick) * tick,
             Side::Sell => -((-bound).div_euclid(tick)) * tick,
         };
         let clamped = on_grid.clamp(i128::from(low), i128::from(high));
-        Ok(market.level_of(Price(clamped as u32)))
+        Some(market.level_of(Price(clamped as u32)))
     }
 
     /// Dry run of an incoming order against the opposite side up to `limit`.
@@ -352,10 +330,7 @@ impl Engine {
                 break;
             }
             let px = i128::from(market.price_of(level).units());
-            let unit_cost = match side {
-                Side::Buy => px,
-                Side::Sell => i128::from(Price::ONE.units()) - px,
-            };
+            let unit_cost = unit_cost(side, px);
             let mut at = ladder.levels[level as usize].head;
             while at != NIL {
                 let slot = self.store.get(at);
@@ -999,28 +974,11 @@ impl Engine {
         }
         let intent = if net.is_positive() { Intent::SellLong } else { Intent::SellShort };
         let id = self.next_order_id();
-        let mut order = Order {
-            id,
-            account: close.account,
-            market: Some(market_id),
-            intent,
-            kind: OrderKind::Market,
-            price: None,
-            qty: net.abs(),
-            cum_qty: Qty::ZERO,
-            leaves_qty: Qty::ZERO,
-            tif: Tif::ImmediateOrCancel,
-            good_till: None,
-            post_only: false,
-            cash_qty: None,
-            manual: close.manual,
-            state: OrderState::Rejected,
-            close_position: true,
-            ts_created: self.now,
-            ts_inserted: self.now,
-            notional_filled: Cash::ZERO,
-            fees_total: Cash::ZERO,
-        };
+        let mut order = Order::incoming(id, close.account, Some(market_id), intent, OrderKind::Market, self.now);
+        order.qty = net.abs();
+        order.tif = Tif::ImmediateOrCancel;
+        order.manual = close.manual;
+        order.close_position = true;
         if self.markets[market_id.get() as usize].state != MarketState::Open {
             self.reject(&order, RejectReason::ExchangeClosed, Note::MarketNotOpen, out);
             return Ok(Reply::Order(id));
@@ -1155,6 +1113,15 @@ fn apply_fill_to_order(order: &mut Order, qty: Qty, px: Price, fee: Cash) {
     let notional = px.notional(qty).expect("bounded notional");
     order.notional_filled = Cash(order.notional_filled.units() + notional.units());
     order.fees_total = Cash(order.fees_total.units() + fee.units());
+}
+
+/// What one contract unit of a fill at `px` costs whoever takes `side`: the price for a
+/// buyer of YES, its complement for a seller of YES (a buyer of NO).
+fn unit_cost(side: Side, px: i128) -> i128 {
+    match side {
+        Side::Buy => px,
+        Side::Sell => i128::from(Price::ONE.units()) - px,
+    }
 }
 
 /// What an order of `qty` at `price` contributes to its account's exposure.

@@ -8,7 +8,8 @@
 //! - `time`: the nanosecond `Timestamp`.
 //!
 //! Architecture invariant: no floating point anywhere in this crate. Every amount is an
-//! integer count of a fixed minor unit, and every operation that can overflow is checked.
+//! integer count of a fixed minor unit; the arithmetic offered here is checked (`checked_*`,
+//! `Option` results), and callers working on raw units keep within documented bounds.
 
 mod decimal;
 mod ids;

@@ -47,8 +47,11 @@ impl Price {
     }
 
     /// The exact notional of `qty` contracts at this price.
-    pub fn notional(self, qty: Qty) -> Option<Cash> {
-        qty.0.checked_mul(i64::from(self.0)).map(Cash)
+    pub const fn notional(self, qty: Qty) -> Option<Cash> {
+        match qty.0.checked_mul(self.0 as i64) {
+            Some(units) => Some(Cash(units)),
+            None => None,
+        }
     }
 }
 
@@ -170,16 +173,7 @@ impl Cash {
 
     /// `$1 x qty`: the margin or payout of `qty` contracts.
     pub const fn per_contract(qty: Qty) -> Option<Cash> {
-        Price::ONE.notional_const(qty)
-    }
-}
-
-impl Price {
-    const fn notional_const(self, qty: Qty) -> Option<Cash> {
-        match qty.0.checked_mul(self.0 as i64) {
-            Some(units) => Some(Cash(units)),
-            None => None,
-        }
+        Price::ONE.notional(qty)
     }
 }
 
