@@ -962,7 +962,9 @@ impl Engine {
 
     /// Closes the whole position in one market (DESIGN.md, "Close position"): cancels the
     /// account's resting reducing orders there, then sends an immediate-or-cancel market order
-    /// for |net| within the slippage bound.
+    /// for |net| within the slippage bound. A close is not risk-checked: selling a long or
+    /// buying back a short only frees buying power; orders its fills leave unfunded are
+    /// canceled by the clean-up.
     pub(crate) fn close_position(&mut self, close: &ClosePosition, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         if self.account(close.account).is_none() {
             return Err(EngineError::UnknownAccount);
