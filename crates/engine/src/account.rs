@@ -137,17 +137,43 @@ impl Exposure {
         self.add(side, intent, negated);
     }
 
+    /// The reservation once `add` joins `side` (replacing `replaced`, of the same side, if
+    /// any): the risk check of a new or modified order, without touching `self`.
+    pub(crate) fn reservation_after(
+        &self,
+        net: Qty,
+        side: Side,
+        add: OrderReserve,
+        replaced: Option<OrderReserve>,
+    ) -> i128 {
+        let change = |totals: SideTotals| {
+            let replaced = replaced.unwrap_or_default();
+            SideTotals {
+                qty: totals.qty + i128::from(add.qty - replaced.qty),
+                notional: totals.notional + i128::from(add.notional - replaced.notional),
+                fee: totals.fee + i128::from(add.fee - replaced.fee),
+            }
+        };
+        match side {
+            Side::Buy => reservation_of(&change(self.bids), &self.offers, net),
+            Side::Sell => reservation_of(&self.bids, &change(self.offers), net),
+        }
+    }
+
     /// The worst-case buying-power loss of these orders given net position `net`.
     pub(crate) fn reservation(&self, net: Qty) -> i128 {
-        let dollar = i128::from(PRICE_SCALE);
-        let long = i128::from(net.units().max(0));
-        let short = i128::from((-net.units()).max(0));
-        let bids = &self.bids;
-        let offers = &self.offers;
-        let loss_bids = bids.notional + bids.fee - dollar * bids.qty.min(short);
-        let loss_offers = dollar * (offers.qty - long).max(0) + offers.fee - offers.notional;
-        loss_bids.max(loss_offers).max(0)
+        reservation_of(&self.bids, &self.offers, net)
     }
+}
+
+/// The reservation formula of the module doc, for side totals `bids` and `offers`.
+fn reservation_of(bids: &SideTotals, offers: &SideTotals, net: Qty) -> i128 {
+    let dollar = i128::from(PRICE_SCALE);
+    let long = i128::from(net.units().max(0));
+    let short = i128::from((-net.units()).max(0));
+    let loss_bids = bids.notional + bids.fee - dollar * bids.qty.min(short);
+    let loss_offers = dollar * (offers.qty - long).max(0) + offers.fee - offers.notional;
+    loss_bids.max(loss_offers).max(0)
 }
 
 /// An account's state in one market.

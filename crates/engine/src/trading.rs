@@ -204,7 +204,7 @@ impl Engine {
         let market = &self.markets[market_id.get() as usize];
         let rate = if trades_on_arrival { market.any_fee_rate() } else { market.maker_fee_rate() };
         if let Some(level) = plan.risk_level
-            && !self.fits(order.account, market_id, order.side(), order.intent, level, plan.risk_qty, rate, None)
+            && !self.fits(order.account, market_id, order.side(), level, plan.risk_qty, rate, None)
         {
             return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
@@ -374,36 +374,30 @@ impl Engine {
         }
     }
 
-    /// True when the market's reservation, with an order of `qty` at `level` added (and
-    /// `replacing` removed), fits the account's free cash.
+    /// True when the market's reservation, with an order of `qty` at `level` on `side` added
+    /// (replacing the resting order `replacing`, if any), fits the account's free cash.
     #[expect(clippy::too_many_arguments, reason = "the order's parts, unpacked")]
     fn fits(
         &self,
         account: AccountId,
         market_id: MarketId,
         side: Side,
-        intent: Intent,
         level: u32,
         qty: Qty,
         rate: types::Rate,
-        replacing: Option<(&Slot, FeeCap)>,
+        replacing: Option<&Slot>,
     ) -> bool {
         let free = self.accounts[account.get() as usize].free();
         let market = &self.markets[market_id.get() as usize];
-        let (mut exposure, net) = match self.state(account, market_id) {
-            Some(state) => (state.exposure, state.position.net),
-            None => (Exposure::default(), Qty::ZERO),
-        };
-        let fees = match replacing {
-            Some((slot, fees)) => {
-                exposure.remove(side, intent, slot.reserve);
-                fees
-            }
-            None => FeeCap::default(),
-        };
+        let fees = replacing.map_or_else(FeeCap::default, |slot| slot.fees);
         let reserve = order_reserve(rate, side, market.price_of(level), qty, &fees);
-        exposure.add(side, intent, reserve);
-        exposure.reservation(net) <= free
+        let reservation = match self.state(account, market_id) {
+            Some(state) => {
+                state.exposure.reservation_after(state.position.net, side, reserve, replacing.map(|slot| slot.reserve))
+            }
+            None => Exposure::default().reservation_after(Qty::ZERO, side, reserve, None),
+        };
+        reservation <= free
     }
 
     fn resting_count(&self, account: AccountId) -> usize {
@@ -872,10 +866,9 @@ impl Engine {
         if new.post_only && self.crosses(market_id, new.side(), Some(level)) {
             return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
         }
-        let replacing = Some((slot, slot.fees));
         let crosses = self.crosses(market_id, new.side(), Some(level));
         let rate = if crosses { market.any_fee_rate() } else { market.maker_fee_rate() };
-        if !self.fits(old.account, market_id, new.side(), new.intent, level, new.leaves_qty, rate, replacing) {
+        if !self.fits(old.account, market_id, new.side(), level, new.leaves_qty, rate, Some(slot)) {
             return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
         Ok(new)
