@@ -223,6 +223,12 @@ impl Engine {
         ladder.best().map(|level| (market.price_of(level), ladder.levels[level as usize].qty))
     }
 
+    /// When the earliest live good-till-date order expires, if there is one. The sequencer
+    /// sends an `AdvanceTime` command once the clock reaches it.
+    pub fn next_expiry(&self) -> Option<Timestamp> {
+        self.expiries.first().map(|&(due, _)| due)
+    }
+
     /// Trades made so far (trade ids are 1..=this).
     pub fn trades_count(&self) -> u64 {
         self.counters.trade

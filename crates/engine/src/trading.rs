@@ -89,6 +89,41 @@ impl Engine {
             return Err(EngineError::UnknownAccount);
         }
         let id = self.next_order_id();
+        let mut order = self.incoming(id, new);
+        match self.validate_new(new, &mut order) {
+            Ok(plan) => self.accept(&mut order, plan, out),
+            Err((reason, note)) => {
+                as_requested(&mut order, new);
+                self.reject(&order, reason, note, out)
+            }
+        }
+        Ok(Reply::Order(id))
+    }
+
+    /// What placing `new` now would decide, changing nothing (`POST /v1/order/preview`): the
+    /// order as it would enter (normalized price and quantity, the slippage bound, the
+    /// quantity a cash size buys; state `New`, id 0), or the reject it would get.
+    pub fn preview(&self, new: &NewOrder) -> Result<(Order, Option<(RejectReason, Note)>), EngineError> {
+        if self.account(new.account).is_none() {
+            return Err(EngineError::UnknownAccount);
+        }
+        let mut order = self.incoming(OrderId(0), new);
+        match self.validate_new(new, &mut order) {
+            Ok(_) => {
+                order.state = transition(None, Transition::Accept, false).expect("accept from nothing");
+                order.leaves_qty = order.qty;
+                Ok((order, None))
+            }
+            Err(rejection) => {
+                as_requested(&mut order, new);
+                order.state = transition(None, Transition::Reject, false).expect("reject from nothing");
+                Ok((order, Some(rejection)))
+            }
+        }
+    }
+
+    /// A new order's record before validation.
+    fn incoming(&self, id: OrderId, new: &NewOrder) -> Order {
         let tif = match new.kind {
             OrderKind::Limit => new.tif.unwrap_or(Tif::Day),
             OrderKind::Market if new.tif == Some(Tif::FillOrKill) => Tif::FillOrKill,
@@ -107,19 +142,7 @@ impl Engine {
         order.post_only = new.post_only;
         order.cash_qty = cash_qty;
         order.manual = new.manual;
-        match self.validate_new(new, &mut order) {
-            Ok(plan) => self.accept(&mut order, plan, out),
-            Err((reason, note)) => {
-                // The snapshot of a reject carries the request as given, not its normalized
-                // values (a market order keeps the slippage bound, if one was computed).
-                if new.kind == OrderKind::Limit {
-                    order.price = new.price;
-                }
-                order.qty = qty;
-                self.reject(&order, reason, note, out)
-            }
-        }
-        Ok(Reply::Order(id))
+        order
     }
 
     fn reject(&mut self, order: &Order, reason: RejectReason, note: Note, out: &mut Vec<Event>) {
@@ -1098,6 +1121,19 @@ struct Party {
     cash: Cash,
     margin: Cash,
     trade_cash: Cash,
+}
+
+/// A rejected order's snapshot carries the request as given, not its normalized values (a
+/// market order keeps the slippage bound, if one was computed).
+fn as_requested(order: &mut Order, new: &NewOrder) {
+    if new.kind == OrderKind::Limit {
+        order.price = new.price;
+    }
+    if let Size::Qty(qty) = new.size {
+        order.qty = qty;
+    } else {
+        order.qty = Qty::ZERO;
+    }
 }
 
 fn apply_fill_to_order(order: &mut Order, qty: Qty, px: Price, fee: Cash) {
