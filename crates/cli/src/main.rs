@@ -1,0 +1,124 @@
+//! The `pmx` binary.
+//!
+//! - `pmx serve [--config FILE] [--listen ADDR] [--data-dir DIR]`: run the exchange. With no
+//!   config and an empty data directory it seeds the demo and prints its credentials. Prints
+//!   `pmx listening on http://ADDR` once it accepts requests; SIGINT or SIGTERM stop it cleanly.
+//! - `pmx keys new`: print a fresh API key as JSON (`keyId`, `secretKey`, `publicKey`).
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use server::{Config, Server};
+
+#[derive(Parser)]
+#[command(name = "pmx", version, about = "A Polymarket US compatible exchange in one binary")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the exchange.
+    Serve {
+        /// TOML config file (markets, accounts, keys, limits). Without it: defaults and the demo.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Address to listen on (default 127.0.0.1:8080, or the config's `listen`).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Data directory (default ./pmx-data, or the config's `data_dir`).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Manage API keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new key: {"keyId", "secretKey", "publicKey"}. Put keyId and publicKey in the
+    /// server's config; give keyId and secretKey to the client.
+    New,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { config, listen, data_dir } => serve(config, listen, data_dir),
+        Command::Keys { command: KeysCommand::New } => {
+            let key = server::new_key()?;
+            let json =
+                serde_json::json!({"keyId": key.key_id, "secretKey": key.secret_key, "publicKey": key.public_key});
+            println!("{json}");
+            Ok(())
+        }
+    }
+}
+
+fn serve(
+    config: Option<PathBuf>,
+    listen: Option<std::net::SocketAddr>,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let mut config = match &config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    if let Some(listen) = listen {
+        config.listen = listen;
+    }
+    if let Some(data_dir) = data_dir {
+        config.data_dir = data_dir;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let server = Server::start(&config)?;
+        if let Some(key) = &server.demo_key {
+            println!("demo trader key (also in {}):", config.data_dir.join("demo-credentials.json").display());
+            println!("  keyId:     {}", key.key_id);
+            println!("  secretKey: {}", key.secret_key);
+        }
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let addr = listener.local_addr()?;
+        println!("pmx listening on http://{addr}");
+        server.serve(listener, shutdown_signal()).await?;
+        anyhow::Ok(())
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

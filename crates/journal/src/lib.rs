@@ -1,0 +1,32 @@
+//! The pmx journal: a durable, append-only, checksummed, hash-chained log of sequenced
+//! entries (engine commands and key grants) in one data directory.
+//!
+//! The server's sequencer is the single writer. For each batch of requests it stamps sequence
+//! numbers, calls `Journal::append` (one write and one fsync for the whole batch: group
+//! commit), and only after `Ok` applies the commands to the engine and replies. At start-up,
+//! `Journal::open` replays every entry in order to rebuild the engine, truncating a torn tail
+//! and refusing (with the record's sequence number and offset) any damage before it.
+//!
+//! Parts:
+//! - `codec`: `Entry` (`Command` or `Key(KeyGrant)`) and its compact hand-written binary
+//!   encoding, with a typed `DecodeError`;
+//! - `format`: the file format (header, record framing, crc32c checksum, the 64-bit chain
+//!   digest), documented byte by byte;
+//! - `journal`: `Journal` (open with replay and recovery, append with roll-back on failure),
+//!   `Recovery`, `TornTail`, `Damage`, `JournalError`, `OpenError`;
+//! - `storage`: the `Storage` trait and `FileStorage`, the locked file `journal.pmx`;
+//! - `memory`: `MemStorage`, an in-memory storage that injects disk faults and crashes.
+//!
+//! Architecture invariant: the journal assigns nothing. Sequence numbers and timestamps come
+//! from the sequencer; the journal checks that they continue the log and stores them.
+
+mod codec;
+pub mod format;
+mod journal;
+mod memory;
+mod storage;
+
+pub use codec::{DecodeError, Entry, KeyGrant};
+pub use journal::{Damage, Journal, JournalError, OpenError, Recovery, TornTail};
+pub use memory::{Crash, Fault, MemStorage};
+pub use storage::{FileStorage, Storage};

@@ -1,0 +1,197 @@
+//! The pmx HTTP gateway: the Polymarket US API in front of the engine.
+//!
+//! `Server::start(config)` opens the data directory, replays the journal, seeds the config's
+//! markets, accounts and keys (or the demo), and starts the sequencer thread;
+//! `Server::serve(listener, shutdown)` answers HTTP until `shutdown` resolves, then finishes
+//! in-flight work and closes the journal. `app(state)` is the plain router, for tests.
+//!
+//! Parts:
+//! - `config`: the TOML config file and its validation.
+//! - `sequencer`: the thread that owns engine, history and journal; group commit.
+//! - `history`: finished orders, executions and activities, derived from events.
+//! - `auth`: API keys and the `Authed` extractor (Ed25519 signed headers).
+//! - `ratelimit`: token buckets per key and per IP.
+//! - `error`: `ApiError`, the JSON error envelope, the body extractor and size limit.
+//! - `wire`: conversions between engine values and protocol DTOs.
+//! - `routes`: the handlers, by API group (orders, portfolio, account, markets).
+//! - `seed`: config seeding and the demo.
+//! - `clock`: the wall clock (the only place it is read).
+
+pub mod auth;
+mod clock;
+pub mod config;
+pub mod error;
+mod history;
+pub mod ratelimit;
+mod routes;
+pub mod seed;
+mod sequencer;
+mod wire;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use tokio::net::TcpListener;
+
+use crate::auth::Keys;
+pub use crate::config::{Config, ConfigError};
+use crate::error::{ApiError, BODY_BYTES_MAX};
+use crate::ratelimit::RateLimiter;
+pub use crate::seed::{NewKey, new_key};
+use crate::sequencer::Sequencer;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("data directory {path}: {error}")]
+    DataDir { path: PathBuf, error: std::io::Error },
+    #[error("recovering the journal in {path}: {error}")]
+    Journal { path: PathBuf, error: journal::JournalError },
+    #[error(transparent)]
+    Seed(#[from] seed::SeedError),
+    #[error("starting the sequencer: {0}")]
+    Thread(std::io::Error),
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub(crate) sequencer: Sequencer,
+    pub(crate) keys: Arc<Keys>,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) ip_limiter: RateLimiter,
+    pub(crate) timestamp_window_ms: u64,
+    pub(crate) max_block_time_s: u64,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// A started exchange: recovered, seeded, its sequencer running.
+pub struct Server {
+    state: AppState,
+    sequencer: Option<JoinHandle<()>>,
+    /// The demo trader's key, when this start seeded the demo.
+    pub demo_key: Option<NewKey>,
+    /// Journal entries replayed at start-up.
+    pub recovered_entries: u64,
+}
+
+impl Server {
+    /// Recovers the data directory, seeds what is missing and starts the sequencer.
+    pub fn start(config: &Config) -> Result<Server, StartError> {
+        let data_dir = config.data_dir.clone();
+        std::fs::create_dir_all(&data_dir).map_err(|error| StartError::DataDir { path: data_dir.clone(), error })?;
+        let keys = Arc::new(Keys::default());
+        let (mut core, recovered) = sequencer::recover(&data_dir, keys.clone())
+            .map_err(|error| StartError::Journal { path: data_dir.clone(), error })?;
+        if let Some(torn) = &recovered.torn_tail {
+            tracing::warn!(%torn, "journal: cut off a torn tail (a write interrupted by a crash)");
+        }
+        tracing::info!(entries = recovered.entries, "journal replayed");
+        let fresh = recovered.entries == 0;
+        let demo_key = if config.demo && fresh { Some(seed::seed_demo(&mut core, config, &data_dir)?) } else { None };
+        seed::seed_config(&mut core, config)?;
+        let (sequencer, thread) = sequencer::spawn(core).map_err(StartError::Thread)?;
+        let state = AppState(Arc::new(Shared {
+            sequencer,
+            keys,
+            limiter: RateLimiter::new(config.requests_per_second),
+            ip_limiter: RateLimiter::new(config.requests_per_second),
+            timestamp_window_ms: config.timestamp_window_ms,
+            max_block_time_s: config.max_block_time_s,
+        }));
+        Ok(Server { state, sequencer: Some(thread), demo_key, recovered_entries: recovered.entries })
+    }
+
+    /// The router over this server's state.
+    pub fn app(&self) -> Router {
+        app(self.state.clone())
+    }
+
+    /// Serves HTTP on `listener` until `shutdown` resolves; then lets in-flight requests
+    /// finish, stops the sequencer (which drains its queue) and closes the journal.
+    pub async fn serve(
+        mut self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let app = self.app().into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
+        self.stop();
+        Ok(())
+    }
+
+    /// Stops the sequencer and waits for it (idempotent).
+    pub fn stop(&mut self) {
+        if let Some(thread) = self.sequencer.take() {
+            self.state.sequencer.stop();
+            if thread.join().is_err() {
+                tracing::error!("the sequencer thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The whole API on one router: the public gateway paths and the signed api paths.
+pub fn app(state: AppState) -> Router {
+    let public = routes::markets::router().layer(middleware::from_fn_with_state(state.clone(), limit_by_ip));
+    Router::new()
+        .merge(routes::orders::router())
+        .merge(routes::portfolio::router())
+        .merge(public)
+        .route("/healthz", axum::routing::get(|| async { error::ApiJson(serde_json::json!({"status": "ok"})) }))
+        .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(middleware::from_fn(correlation_id))
+        .with_state(state)
+}
+
+const CORRELATION_ID: HeaderName = HeaderName::from_static("poly-correlation-id");
+
+/// Echoes `poly-correlation-id` (or gives the response a fresh one).
+async fn correlation_id(request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(&CORRELATION_ID)
+        .cloned()
+        .or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok());
+    let mut response = next.run(request).await;
+    if let Some(id) = id {
+        response.headers_mut().insert(CORRELATION_ID, id);
+    }
+    response
+}
+
+/// The per-IP limit of the public paths.
+async fn limit_by_ip(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string());
+    if let Err(error) = state.ip_limiter.check(&ip) {
+        return error.into_response();
+    }
+    next.run(request).await
+}

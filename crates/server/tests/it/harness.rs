@@ -1,0 +1,261 @@
+//! A real server on 127.0.0.1:0 over a temporary data directory, and a signing HTTP client.
+//!
+//! `TestServer::start(config)` starts pmx exactly as `pmx serve` does (recovery, seeding,
+//! sequencer, router) and `restart()` stops it cleanly and starts it again on the same data
+//! directory. `Trader` signs requests like the official SDKs (timestamp + METHOD + path).
+
+use std::net::SocketAddr;
+
+use reqwest::Method;
+use serde_json::Value;
+use server::{Config, Server};
+
+/// Key pairs used by the tests (fixed, so configs can name them).
+pub(crate) const MAKER_KEY: &str = "7d1c5a36-8b1e-4b8e-9a61-0b4a3f1e2c01";
+pub(crate) const TRADER_KEY: &str = "5f2e6b47-9c2f-4c9f-8b72-1c5b4e2f3d02";
+pub(crate) const OTHER_KEY: &str = "3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c03";
+/// 32-byte seeds, base64.
+pub(crate) const MAKER_SECRET: &str = "AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=";
+pub(crate) const TRADER_SECRET: &str = "AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=";
+pub(crate) const OTHER_SECRET: &str = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=";
+
+/// A config with two open markets (whole and partial contracts), one halted market, and three
+/// funded accounts: `maker` ($100,000), `trader` ($1,000) and `other` ($1,000).
+pub(crate) fn config_text(data_dir: &std::path::Path) -> String {
+    let public = |secret: &str| protocol::encode_base64(&protocol::public_key(secret).unwrap());
+    format!(
+        r#"
+data_dir = "{data_dir}"
+[limits]
+requests_per_second_per_key = 0
+max_block_time_s = 1
+
+[[markets]]
+slug = "rain"
+title = "Will it rain?"
+event_slug = "weather"
+tick_size = "0.01"
+min_trade_qty = "1"
+
+[[markets]]
+slug = "btc"
+title = "Will BTC rise?"
+event_slug = "crypto"
+tick_size = "0.01"
+min_trade_qty = "0.01"
+
+[[markets]]
+slug = "halted"
+title = "A halted market"
+state = "halted"
+
+[[accounts]]
+id = "maker"
+cash = "100000"
+[[accounts.keys]]
+key_id = "{MAKER_KEY}"
+public_key = "{maker}"
+
+[[accounts]]
+id = "trader"
+cash = "1000"
+[[accounts.keys]]
+key_id = "{TRADER_KEY}"
+public_key = "{trader}"
+
+[[accounts]]
+id = "other"
+cash = "1000"
+[[accounts.keys]]
+key_id = "{OTHER_KEY}"
+public_key = "{other}"
+"#,
+        data_dir = data_dir.display(),
+        maker = public(MAKER_SECRET),
+        trader = public(TRADER_SECRET),
+        other = public(OTHER_SECRET),
+    )
+}
+
+/// A running server.
+pub(crate) struct TestServer {
+    pub(crate) addr: SocketAddr,
+    pub(crate) config: Config,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestServer {
+    /// The standard config on a fresh data directory.
+    pub(crate) async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::parse(&config_text(dir.path())).unwrap();
+        let mut server = TestServer::with_config(config).await;
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Any config (its data directory must outlive the server).
+    pub(crate) async fn with_config(config: Config) -> TestServer {
+        let server = Server::start(&config).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .serve(listener, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        TestServer { addr, config, stop: Some(stop), task: Some(task), _dir: None }
+    }
+
+    /// Stops the server cleanly (in-flight work finishes, the journal is closed).
+    pub(crate) async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    /// Stops and starts again on the same data directory.
+    pub(crate) async fn restart(&mut self) {
+        self.stop().await;
+        let dir = self._dir.take();
+        let mut next = TestServer::with_config(self.config.clone()).await;
+        next._dir = dir;
+        *self = next;
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub(crate) fn maker(&self) -> Trader {
+        Trader::new(self, MAKER_KEY, MAKER_SECRET)
+    }
+    pub(crate) fn trader(&self) -> Trader {
+        Trader::new(self, TRADER_KEY, TRADER_SECRET)
+    }
+    #[expect(dead_code, reason = "for tests of one account against another's orders")]
+    pub(crate) fn other(&self) -> Trader {
+        Trader::new(self, OTHER_KEY, OTHER_SECRET)
+    }
+
+    /// An unauthenticated request (public paths, or auth failures).
+    pub(crate) async fn public(&self, method: Method, path: &str) -> Reply {
+        let response = reqwest::Client::new().request(method, self.url(path)).send().await.unwrap();
+        Reply::read(response).await
+    }
+
+    /// A raw request with any headers and body.
+    pub(crate) async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let mut request = reqwest::Client::new().request(method, self.url(path));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        Reply::read(request.send().await.unwrap()).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A status and a JSON body.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+    pub(crate) headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    async fn read(response: reqwest::Response) -> Reply {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| panic!("status {status}: body is not JSON: {}", String::from_utf8_lossy(&bytes)))
+        };
+        Reply { status, body, headers }
+    }
+
+    /// Asserts the status, returning the body.
+    #[track_caller]
+    pub(crate) fn ok(self) -> Value {
+        assert_eq!(self.status, 200, "body: {}", self.body);
+        self.body
+    }
+
+    /// Asserts an error status and the envelope, returning the message.
+    #[track_caller]
+    pub(crate) fn error(self, status: u16) -> String {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert!(self.body["code"].is_i64(), "no grpc code in {}", self.body);
+        assert!(self.body["details"].is_array(), "no details in {}", self.body);
+        self.body["message"].as_str().unwrap_or_else(|| panic!("no message in {}", self.body)).to_owned()
+    }
+}
+
+/// A signing client for one key.
+pub(crate) struct Trader {
+    base: String,
+    key_id: String,
+    secret: String,
+    client: reqwest::Client,
+}
+
+impl Trader {
+    pub(crate) fn new(server: &TestServer, key_id: &str, secret: &str) -> Trader {
+        Trader { base: server.url(""), key_id: key_id.into(), secret: secret.into(), client: reqwest::Client::new() }
+    }
+
+    /// Signed headers for `method` and `path` (query excluded) now.
+    pub(crate) fn headers(&self, method: &str, path: &str) -> Vec<(&'static str, String)> {
+        let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis().to_string();
+        let path = path.split('?').next().unwrap();
+        let signature = protocol::sign(&self.secret, &protocol::signing_message(&ts, method, path)).unwrap();
+        vec![("X-PM-Access-Key", self.key_id.clone()), ("X-PM-Timestamp", ts), ("X-PM-Signature", signature)]
+    }
+
+    pub(crate) async fn request(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut request = self.client.request(method.clone(), format!("{}{path}", self.base));
+        for (name, value) in self.headers(method.as_str(), path) {
+            request = request.header(name, value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Reply::read(request.send().await.unwrap()).await
+    }
+
+    pub(crate) async fn get(&self, path: &str) -> Reply {
+        self.request(Method::GET, path, None).await
+    }
+
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Reply {
+        self.request(Method::POST, path, Some(body)).await
+    }
+}
