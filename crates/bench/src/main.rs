@@ -2,7 +2,7 @@
 //! matching engines, one after another on one thread, and prints throughput and latency
 //! for each.
 //!
-//! Run it as `cargo run --release --bin engine-bench`.
+//! Run it as `cargo run --profile bench --bin engine-bench`.
 //!
 //! **What is measured.** One market (prices 1..=99 ticks of $0.01, sizes 1..=100
 //! contracts, 1,000 accounts). The stream ([`stream`]) is built once: a warm-up of about

@@ -46,6 +46,7 @@ pub use crate::config::{Config, ConfigError};
 use crate::error::{ApiError, BODY_BYTES_MAX};
 use crate::ratelimit::RateLimiter;
 pub use crate::seed::{NewKey, new_key};
+pub use crate::sequencer::JournalStorage;
 use crate::sequencer::Sequencer;
 
 /// Why the server could not start.

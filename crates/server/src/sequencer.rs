@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use ed25519_dalek::VerifyingKey;
 use engine::{Command, Engine, EngineError, Event, Op, Reply};
-use journal::{Entry, Journal, KeyGrant};
+use journal::{Entry, FileStorage, Journal, KeyGrant, Storage};
 use tokio::sync::oneshot;
 use types::{OrderId, Seq, Timestamp};
 
@@ -71,7 +71,7 @@ pub struct Core {
     pub keys: Arc<Keys>,
     /// Synchronous-execution waiters, woken when their order reaches a final state.
     waiters: HashMap<OrderId, Vec<oneshot::Sender<()>>>,
-    journal: Journal,
+    journal: Journal<JournalStorage>,
     next_seq: u64,
     last_ts: i64,
     events: Vec<Event>,
@@ -206,6 +206,9 @@ fn stopping() -> ApiError {
     ApiError::Unavailable("the server is stopping".into())
 }
 
+/// Where the journal lives: the data directory's file, or (in tests) a fault-injecting store.
+pub type JournalStorage = Box<dyn Storage + Send>;
+
 /// What recovery found, for the start-up log.
 #[derive(Debug)]
 pub(crate) struct Recovered {
@@ -213,8 +216,17 @@ pub(crate) struct Recovered {
     pub torn_tail: Option<String>,
 }
 
-/// Opens the journal in `dir` and replays it into a fresh core.
+/// Opens the journal file in `dir` and replays it into a fresh core.
 pub(crate) fn recover(dir: &Path, keys: Arc<Keys>) -> Result<(Core, Recovered), journal::JournalError> {
+    let storage = FileStorage::open(dir).map_err(|source| journal::JournalError::Io { op: "open", source })?;
+    recover_from(Box::new(storage), keys)
+}
+
+/// Replays the journal in `storage` into a fresh core.
+pub(crate) fn recover_from(
+    storage: JournalStorage,
+    keys: Arc<Keys>,
+) -> Result<(Core, Recovered), journal::JournalError> {
     use journal::OpenError;
     let mut engine = Engine::new();
     let mut history = History::default();
@@ -222,7 +234,7 @@ pub(crate) fn recover(dir: &Path, keys: Arc<Keys>) -> Result<(Core, Recovered), 
     let mut grants = Vec::new();
     let mut entries = 0u64;
     let mut last_ts = 0i64;
-    let opened = Journal::open_dir(dir, |_seq, entry: Entry| -> Result<(), std::convert::Infallible> {
+    let opened = Journal::open(storage, |_seq, entry: Entry| -> Result<(), std::convert::Infallible> {
         entries += 1;
         match entry {
             Entry::Command(command) => {

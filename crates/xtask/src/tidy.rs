@@ -3,7 +3,8 @@
 //! - every non-test `.rs` file under `crates/` opens with a `//!` module doc;
 //! - the pure crates (`types`, `engine`) never read a clock, use randomness, async or
 //!   floating point, and their manifests depend on no runtime crates;
-//! - no `todo!` or `unimplemented!` outside tests.
+//! - no `todo!` or `unimplemented!` outside tests;
+//! - the server uses no unbounded channels, and reads the wall clock only in `clock.rs`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,15 @@ pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
             problems.push(format!("{relative}: stub macro in non-test code"));
         }
         let crate_name = relative.split('/').nth(1).unwrap_or_default();
+        if crate_name == "server" && relative.contains("/src/") {
+            if text.contains(&["unbounded", "_channel"].concat()) || text.contains(&["Unbounded", "Sender"].concat()) {
+                problems.push(format!("{relative}: unbounded channel in the server (bound every queue)"));
+            }
+            let clock = ["System", "Time::now"].concat();
+            if !relative.ends_with("/clock.rs") && text.contains(&clock) {
+                problems.push(format!("{relative}: reads the wall clock outside clock.rs"));
+            }
+        }
         if PURE_CRATES.contains(&crate_name) && relative.contains("/src/") {
             for (head, tail) in PURE_BANNED {
                 let banned = [*head, *tail].concat();

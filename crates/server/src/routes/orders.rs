@@ -341,7 +341,7 @@ async fn cancel_all(
     ApiJson(request): ApiJson<CancelOpenOrdersRequest>,
 ) -> Result<ApiJson<CancelOpenOrdersResponse>, ApiError> {
     let account = authed.account;
-    let slugs = request.slugs.unwrap_or_default();
+    let slugs = request.markets();
     let markets = state.sequencer.read(move |core| market_ids(core, &slugs)).await??;
     let canceled = state
         .sequencer
