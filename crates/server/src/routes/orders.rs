@@ -13,6 +13,8 @@
 //!   a 400 saying the order is final. An id the caller never owned is a 404. Batched cancel and
 //!   modify echo their ids and ignore unknown ones (the documented behaviour).
 //! - Cancel-all with slugs: an unknown slug is a 400 (nothing is canceled).
+//! - `GET /v1/order/preview` and `GET /v1/order/close-position` read the literal segment as an
+//!   order id (API.md §2 routing note): a signed 404, not a 501 for the wrong method.
 //! - Preview runs the engine's own validation on the current book without changing anything;
 //!   the order comes back with its normalized values, or `ORDER_STATE_REJECTED` and the reason.
 
@@ -49,8 +51,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/v1/orders/batched/modify", post(modify_batch))
         .route("/v1/orders/open", get(open_orders))
         .route("/v1/orders/open/cancel", post(cancel_all))
-        .route("/v1/order/preview", post(preview))
-        .route("/v1/order/close-position", post(close_position))
+        .route("/v1/order/preview", post(preview).get(get_literal))
+        .route("/v1/order/close-position", post(close_position).get(get_literal))
         .route("/v1/order/{order_id}", get(get_order))
         .route("/v1/order/{order_id}/cancel", post(cancel))
         .route("/v1/order/{order_id}/modify", post(modify))
@@ -333,6 +335,14 @@ async fn get_order(
         })
         .await?;
     order.map(|order| ApiJson(GetOrderResponse { order })).ok_or_else(not_found)
+}
+
+/// `GET /v1/order/preview` and `GET /v1/order/close-position`: the only GET under
+/// `/v1/order/` is `{orderId}`, so these literal segments read as order ids (API.md §2 routing
+/// note), and no order has such an id.
+async fn get_literal(_authed: Authed, uri: axum::http::Uri) -> ApiError {
+    let id = uri.path().rsplit('/').next().unwrap_or_default();
+    ApiError::NotFound(format!("no order {id:?} for this account"))
 }
 
 async fn cancel_all(

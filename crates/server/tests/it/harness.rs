@@ -2,12 +2,16 @@
 //!
 //! `TestServer::start(config)` starts pmx exactly as `pmx serve` does (recovery, seeding,
 //! sequencer, router) and `restart()` stops it cleanly and starts it again on the same data
-//! directory. `Trader` signs requests like the official SDKs (timestamp + METHOD + path).
+//! directory. `operate(ops)` does what an operator would (halt, settle): it stops the server,
+//! journals the engine commands and restarts, so they are replayed like any other command.
+//! `Trader` signs requests like the official SDKs (timestamp + METHOD + path); `view()` is
+//! everything a trader can read, for "a refused request changed nothing" checks. `limit` and
+//! `market` build order bodies.
 
 use std::net::SocketAddr;
 
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{Value, json};
 use server::{Config, Server};
 
 /// Key pairs used by the tests (fixed, so configs can name them).
@@ -84,13 +88,20 @@ pub(crate) struct TestServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
+    /// One connection pool for every request to this server.
+    client: reqwest::Client,
 }
 
 impl TestServer {
     /// The standard config on a fresh data directory.
     pub(crate) async fn start() -> TestServer {
+        TestServer::start_edited(|text| text).await
+    }
+
+    /// The standard config, edited (e.g. another `[limits]` value), on a fresh data directory.
+    pub(crate) async fn start_edited(edit: impl FnOnce(String) -> String) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config::parse(&config_text(dir.path())).unwrap();
+        let config = Config::parse(&edit(config_text(dir.path()))).unwrap();
         let mut server = TestServer::with_config(config).await;
         server._dir = Some(dir);
         server
@@ -110,7 +121,7 @@ impl TestServer {
                 .await
                 .unwrap();
         });
-        TestServer { addr, config, stop: Some(stop), task: Some(task), _dir: None }
+        TestServer { addr, config, stop: Some(stop), task: Some(task), _dir: None, client: reqwest::Client::new() }
     }
 
     /// Stops the server cleanly (in-flight work finishes, the journal is closed).
@@ -132,6 +143,49 @@ impl TestServer {
         *self = next;
     }
 
+    /// Journals engine commands as an operator would (there is no admin endpoint): stops the
+    /// server, appends `ops` to its journal, and starts it again, which replays them.
+    pub(crate) async fn operate(&mut self, ops: Vec<engine::Op>) {
+        self.stop().await;
+        let (mut journal, _) =
+            journal::Journal::open_dir(&self.config.data_dir, |_, _| Ok::<(), std::convert::Infallible>(())).unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let ts = types::Timestamp(i64::try_from(now).unwrap());
+        let first = journal.next_seq().get();
+        let entries: Vec<_> = (first..)
+            .zip(ops)
+            .map(|(seq, op)| {
+                (types::Seq(seq), journal::Entry::Command(engine::Command { seq: types::Seq(seq), ts, op }))
+            })
+            .collect();
+        journal.append(&entries).unwrap();
+        drop(journal);
+        self.restart().await;
+    }
+
+    /// The engine id of a market, from its public JSON.
+    pub(crate) async fn market_id(&self, slug: &str) -> types::MarketId {
+        let market = self.public(Method::GET, &format!("/v1/market/slug/{slug}")).await.ok();
+        types::MarketId(market["market"]["id"].as_str().unwrap().parse().unwrap())
+    }
+
+    /// Everything `trader` can read (orders, positions, activities, balances) and the public
+    /// books, to check that a refused request changed nothing.
+    pub(crate) async fn view(&self, trader: &Trader) -> Vec<Value> {
+        let mut seen = vec![
+            trader.get("/v1/orders/open").await.ok(),
+            trader.get("/v1/portfolio/positions").await.ok(),
+            trader.get("/v1/portfolio/activities").await.ok(),
+            trader.get("/v1/account/balances").await.ok(),
+        ];
+        for slug in ["rain", "btc"] {
+            let mut book = self.public(Method::GET, &format!("/v1/markets/{slug}/book")).await.ok();
+            book["marketData"].as_object_mut().unwrap().remove("transactTime");
+            seen.push(book);
+        }
+        seen
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -142,14 +196,13 @@ impl TestServer {
     pub(crate) fn trader(&self) -> Trader {
         Trader::new(self, TRADER_KEY, TRADER_SECRET)
     }
-    #[expect(dead_code, reason = "for tests of one account against another's orders")]
     pub(crate) fn other(&self) -> Trader {
         Trader::new(self, OTHER_KEY, OTHER_SECRET)
     }
 
     /// An unauthenticated request (public paths, or auth failures).
     pub(crate) async fn public(&self, method: Method, path: &str) -> Reply {
-        let response = reqwest::Client::new().request(method, self.url(path)).send().await.unwrap();
+        let response = self.client.request(method, self.url(path)).send().await.unwrap();
         Reply::read(response).await
     }
 
@@ -161,7 +214,7 @@ impl TestServer {
         headers: &[(&str, String)],
         body: Option<Vec<u8>>,
     ) -> Reply {
-        let mut request = reqwest::Client::new().request(method, self.url(path));
+        let mut request = self.client.request(method, self.url(path));
         for (name, value) in headers {
             request = request.header(*name, value);
         }
@@ -229,7 +282,7 @@ pub(crate) struct Trader {
 
 impl Trader {
     pub(crate) fn new(server: &TestServer, key_id: &str, secret: &str) -> Trader {
-        Trader { base: server.url(""), key_id: key_id.into(), secret: secret.into(), client: reqwest::Client::new() }
+        Trader { base: server.url(""), key_id: key_id.into(), secret: secret.into(), client: server.client.clone() }
     }
 
     /// Signed headers for `method` and `path` (query excluded) now.
@@ -258,4 +311,50 @@ impl Trader {
     pub(crate) async fn post(&self, path: &str, body: Value) -> Reply {
         self.request(Method::POST, path, Some(body)).await
     }
+
+    /// A signed POST with any bytes as the body.
+    pub(crate) async fn post_bytes(&self, path: &str, body: impl Into<Vec<u8>>) -> Reply {
+        let mut request = self.client.post(format!("{}{path}", self.base)).header("content-type", "application/json");
+        for (name, value) in self.headers("POST", path) {
+            request = request.header(name, value);
+        }
+        Reply::read(request.body(body.into()).send().await.unwrap()).await
+    }
+
+    /// Places an order (HTTP 200 asserted), returning its id.
+    pub(crate) async fn place(&self, order: Value) -> String {
+        let reply = self.post("/v1/orders", order).await.ok();
+        reply["id"].as_str().unwrap_or_else(|| panic!("no id in {reply}")).to_owned()
+    }
+
+    /// One of this account's orders, in any state.
+    pub(crate) async fn order(&self, id: &str) -> Value {
+        self.get(&format!("/v1/order/{id}")).await.ok()["order"].clone()
+    }
+
+    /// This account's open orders.
+    pub(crate) async fn open_orders(&self) -> Vec<Value> {
+        self.get("/v1/orders/open").await.ok()["orders"].as_array().unwrap().clone()
+    }
+
+    /// This account's USD balance entry.
+    pub(crate) async fn balance(&self) -> Value {
+        self.get("/v1/account/balances").await.ok()["balances"][0].clone()
+    }
+
+    /// This account's position in one market (`Null` when it has none).
+    pub(crate) async fn position(&self, slug: &str) -> Value {
+        self.get(&format!("/v1/portfolio/positions?market={slug}")).await.ok()["positions"][slug].clone()
+    }
+}
+
+/// A good-till-cancel limit order body.
+pub(crate) fn limit(slug: &str, intent: &str, price: &str, quantity: impl Into<Value>) -> Value {
+    json!({"marketSlug": slug, "type": "ORDER_TYPE_LIMIT", "price": {"value": price, "currency": "USD"},
+           "quantity": quantity.into(), "tif": "TIME_IN_FORCE_GOOD_TILL_CANCEL", "intent": intent})
+}
+
+/// A market order body.
+pub(crate) fn market(slug: &str, intent: &str, quantity: impl Into<Value>) -> Value {
+    json!({"marketSlug": slug, "type": "ORDER_TYPE_MARKET", "quantity": quantity.into(), "intent": intent})
 }

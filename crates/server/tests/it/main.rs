@@ -3,7 +3,23 @@
 //! - `harness`: the test server, signing client and standard config.
 //! - `smoke`: start-up, health, demo seeding, a first trade and close-position.
 //! - `restart`: state identical after a restart on the same data directory.
+//! - `orders`: the single-order endpoints, field by field.
+//! - `batches`: batched create, cancel and modify.
+//! - `close_position`: close-position on longs and shorts, bounds, and its refusals.
+//! - `portfolio`: positions, activities and balances.
+//! - `markets`: the public markets endpoints.
+//! - `auth`: credential failures, unsigned queries, public paths and rate limits.
+//! - `bad_input`: malformed, mistyped and out-of-range input: 4xx, and nothing changes.
+//! - `sync`: synchronousExecution waits, timeouts and late fills.
 
+mod auth;
+mod bad_input;
+mod batches;
+mod close_position;
 mod harness;
+mod markets;
+mod orders;
+mod portfolio;
 mod restart;
 mod smoke;
+mod sync;
