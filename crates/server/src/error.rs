@@ -118,5 +118,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// Parses a request body as `T`, with the envelope's wording on failure.
 pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
-    serde_json::from_slice(bytes).map_err(|error| ApiError::BadRequest(format!("invalid request body: {error}")))
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let path = error.path().to_string();
+        let inner = error.into_inner();
+        if path.is_empty() || path == "." {
+            ApiError::BadRequest(format!("invalid request body: {inner}"))
+        } else {
+            ApiError::BadRequest(format!("invalid request body: field `{path}`: {inner}"))
+        }
+    })?;
+    deserializer.end().map_err(|error| ApiError::BadRequest(format!("invalid request body: {error}")))?;
+    Ok(value)
 }

@@ -95,11 +95,25 @@ pub struct Server {
 impl Server {
     /// Recovers the data directory, seeds what is missing and starts the sequencer.
     pub fn start(config: &Config) -> Result<Server, StartError> {
+        Server::start_on(config, None)
+    }
+
+    /// Like `start`, with the journal in `storage` instead of the data directory's file (the
+    /// disk-fault tests use `journal::MemStorage`). The data directory still holds the demo
+    /// credentials.
+    pub fn start_with_storage(config: &Config, storage: JournalStorage) -> Result<Server, StartError> {
+        Server::start_on(config, Some(storage))
+    }
+
+    fn start_on(config: &Config, storage: Option<JournalStorage>) -> Result<Server, StartError> {
         let data_dir = config.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(|error| StartError::DataDir { path: data_dir.clone(), error })?;
         let keys = Arc::new(Keys::default());
-        let (mut core, recovered) = sequencer::recover(&data_dir, keys.clone())
-            .map_err(|error| StartError::Journal { path: data_dir.clone(), error })?;
+        let recovered = match storage {
+            Some(storage) => sequencer::recover_from(storage, keys.clone()),
+            None => sequencer::recover(&data_dir, keys.clone()),
+        };
+        let (mut core, recovered) = recovered.map_err(|error| StartError::Journal { path: data_dir.clone(), error })?;
         if let Some(torn) = &recovered.torn_tail {
             tracing::warn!(%torn, "journal: cut off a torn tail (a write interrupted by a crash)");
         }

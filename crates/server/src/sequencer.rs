@@ -175,6 +175,21 @@ impl Sequencer {
         receiver.await.map_err(|_| stopping())?
     }
 
+    /// Queues `write` now and returns the reply to await: several of these queued back to
+    /// back share a journal commit (batched endpoints).
+    pub(crate) fn queue_write<T: Send + 'static>(
+        &self,
+        write: Write,
+        then: impl FnOnce(&mut Core, Applied<'_>) -> T + Send + 'static,
+    ) -> Result<impl Future<Output = Result<T, ApiError>>, ApiError> {
+        let (sender, receiver) = oneshot::channel();
+        let done: WriteDone = Box::new(move |core, applied| {
+            let _ = sender.send(applied.map(|applied| then(core, applied)));
+        });
+        self.send(Job::Write { write, done })?;
+        Ok(async move { receiver.await.map_err(|_| stopping())? })
+    }
+
     /// Runs `read` on the sequencer, after every write queued before it.
     pub(crate) async fn read<T: Send + 'static>(
         &self,

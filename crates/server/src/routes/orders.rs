@@ -160,8 +160,10 @@ async fn create_batch(
     let mut ids = Vec::with_capacity(news.len());
     let writes: Vec<_> = news
         .into_iter()
-        .map(|new| state.sequencer.write(Write::Op(Op::PlaceOrder(new)), |core, applied| placed(core, applied, false)))
-        .collect();
+        .map(|new| {
+            state.sequencer.queue_write(Write::Op(Op::PlaceOrder(new)), |core, applied| placed(core, applied, false))
+        })
+        .collect::<Result<_, _>>()?;
     for write in writes {
         ids.push(write.await??.id.to_string());
     }
@@ -250,8 +252,8 @@ async fn cancel_batch(
     let writes: Vec<_> = ids
         .iter()
         .filter_map(|text| order_id(text))
-        .map(|order| state.sequencer.write(Write::Op(Op::CancelOrder { account, order }), |_, _| ()))
-        .collect();
+        .map(|order| state.sequencer.queue_write(Write::Op(Op::CancelOrder { account, order }), |_, _| ()))
+        .collect::<Result<_, _>>()?;
     for write in writes {
         write.await?;
     }
@@ -276,8 +278,8 @@ async fn modify_batch(
     }
     let writes: Vec<_> = modifies
         .into_iter()
-        .map(|modify| state.sequencer.write(Write::Op(Op::ModifyOrder(modify)), |_, _| ()))
-        .collect();
+        .map(|modify| state.sequencer.queue_write(Write::Op(Op::ModifyOrder(modify)), |_, _| ()))
+        .collect::<Result<_, _>>()?;
     for write in writes {
         write.await?;
     }

@@ -109,7 +109,19 @@ impl TestServer {
 
     /// Any config (its data directory must outlive the server).
     pub(crate) async fn with_config(config: Config) -> TestServer {
-        let server = Server::start(&config).unwrap();
+        TestServer::serving(Server::start(&config).unwrap(), config).await
+    }
+
+    /// The standard config with the journal in `storage` (a fault-injecting store); the
+    /// returned directory holds the rest of the data directory.
+    pub(crate) async fn with_storage(storage: server::JournalStorage) -> (TestServer, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::parse(&config_text(dir.path())).unwrap();
+        let server = Server::start_with_storage(&config, storage).unwrap();
+        (TestServer::serving(server, config).await, dir)
+    }
+
+    async fn serving(server: Server, config: Config) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

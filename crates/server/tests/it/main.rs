@@ -11,11 +11,13 @@
 //! - `auth`: credential failures, unsigned queries, public paths and rate limits.
 //! - `bad_input`: malformed, mistyped and out-of-range input: 4xx, and nothing changes.
 //! - `sync`: synchronousExecution waits, timeouts and late fills.
+//! - `disk_faults`: a journal that cannot be written: 503 for writes, reads served, recovery.
 
 mod auth;
 mod bad_input;
 mod batches;
 mod close_position;
+mod disk_faults;
 mod harness;
 mod markets;
 mod orders;
