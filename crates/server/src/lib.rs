@@ -176,11 +176,31 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::portfolio::router())
         .merge(public)
         .route("/healthz", axum::routing::get(|| async { error::ApiJson(serde_json::json!({"status": "ok"})) }))
+        .route("/v1/pmx/state", axum::routing::get(state_digest))
         .fallback(|| async { ApiError::NotFound("no such endpoint".into()) })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(middleware::from_fn(correlation_id))
         .with_state(state)
+}
+
+/// `GET /v1/pmx/state` (pmx only, not part of the Polymarket API): the last journaled sequence
+/// number, the engine's state hash and whether its invariants hold, for crash and replay
+/// checks. Public: it reveals nothing about any account.
+async fn state_digest(State(state): State<AppState>) -> Result<error::ApiJson<serde_json::Value>, ApiError> {
+    let digest = state
+        .sequencer
+        .read(|core| {
+            let invariants =
+                core.engine.check_invariants().map_or_else(|violation| violation.to_string(), |()| "ok".into());
+            serde_json::json!({
+                "lastSeq": core.last_seq().to_string(),
+                "stateHash": format!("{:016x}", core.engine.state_hash()),
+                "invariants": invariants,
+            })
+        })
+        .await?;
+    Ok(error::ApiJson(digest))
 }
 
 const CORRELATION_ID: HeaderName = HeaderName::from_static("poly-correlation-id");

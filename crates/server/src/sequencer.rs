@@ -85,6 +85,11 @@ impl Core {
         receiver
     }
 
+    /// The sequence number of the last journaled entry (0 when none).
+    pub(crate) fn last_seq(&self) -> u64 {
+        self.next_seq - 1
+    }
+
     /// Applies one journaled entry; the same path for replay and live traffic.
     fn apply(&mut self, entry: &Entry) -> Result<Reply, EngineError> {
         match entry {

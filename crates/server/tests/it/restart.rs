@@ -65,3 +65,24 @@ async fn orders_positions_balances_and_history_survive_a_restart() {
     let id: u64 = trader.post("/v1/orders", next).await.ok()["id"].as_str().unwrap().parse().unwrap();
     assert!(ids.iter().all(|old| old.parse::<u64>().unwrap() < id));
 }
+
+#[tokio::test]
+async fn replay_reaches_the_same_state_hash_with_invariants_intact() {
+    let mut server = TestServer::start().await;
+    let (maker, trader) = (server.maker(), server.trader());
+    for (price, intent) in [("0.50", "ORDER_INTENT_BUY_SHORT"), ("0.48", "ORDER_INTENT_BUY_LONG")] {
+        let order = json!({"marketSlug": "btc", "type": "ORDER_TYPE_LIMIT", "price": {"value": price, "currency": "USD"},
+            "quantity": 12.5, "tif": "TIME_IN_FORCE_GOOD_TILL_CANCEL", "intent": intent});
+        maker.post("/v1/orders", order).await.ok();
+    }
+    let take =
+        json!({"marketSlug": "btc", "type": "ORDER_TYPE_MARKET", "quantity": 4, "intent": "ORDER_INTENT_BUY_LONG"});
+    trader.post("/v1/orders", take).await.ok();
+    let before = server.public(reqwest::Method::GET, "/v1/pmx/state").await.ok();
+    assert_eq!(before["invariants"], "ok", "{before}");
+    assert_eq!(before["stateHash"].as_str().unwrap().len(), 16, "{before}");
+    assert!(before["lastSeq"].as_str().unwrap().parse::<u64>().unwrap() > 10, "{before}");
+    server.restart().await;
+    let after = server.public(reqwest::Method::GET, "/v1/pmx/state").await.ok();
+    assert_eq!(before, after);
+}
