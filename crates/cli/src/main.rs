@@ -4,8 +4,23 @@
 //!   config and an empty data directory it seeds the demo and prints its credentials. Prints
 //!   `pmx listening on http://ADDR` once it accepts requests; SIGINT or SIGTERM stop it cleanly.
 //! - `pmx keys new`: print a fresh API key as JSON (`keyId`, `secretKey`, `publicKey`).
+//! - Trading commands, against any server speaking the API (`--url`, default the real
+//!   Polymarket US hosts): `markets`, `market`, `book`, `bbo`, `settlement`, `health`,
+//!   `order create|get|cancel|modify`, `orders`, `cancel-all`, `preview`, `close-position`,
+//!   `positions`, `activities`, `balances`. See `commands`.
+//!
+//! Parts:
+//! - `commands`: the trading commands' flags and what they do.
+//! - `credentials`: where the API key comes from (flags, file, environment).
+//! - `render`: the readable views of replies; `table`: aligned tables.
+
+mod commands;
+mod credentials;
+mod render;
+mod table;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -19,6 +34,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "parsed once per run; boxing would only obscure clap's derive")]
 enum Command {
     /// Run the exchange.
     Serve {
@@ -37,6 +53,8 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    #[command(flatten)]
+    Trade(commands::TradeCommand),
 }
 
 #[derive(Subcommand)]
@@ -46,18 +64,28 @@ enum KeysCommand {
     New,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let result = match cli.command {
         Command::Serve { config, listen, data_dir } => serve(config, listen, data_dir),
-        Command::Keys { command: KeysCommand::New } => {
-            let key = server::new_key()?;
-            let json =
-                serde_json::json!({"keyId": key.key_id, "secretKey": key.secret_key, "publicKey": key.public_key});
-            println!("{json}");
-            Ok(())
+        Command::Keys { command: KeysCommand::New } => new_key(),
+        Command::Trade(command) => return commands::run(command),
+    };
+    // What `fn main() -> anyhow::Result<()>` does with an error.
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("Error: {error:?}");
+            ExitCode::FAILURE
         }
     }
+}
+
+fn new_key() -> anyhow::Result<()> {
+    let key = server::new_key()?;
+    let json = serde_json::json!({"keyId": key.key_id, "secretKey": key.secret_key, "publicKey": key.public_key});
+    println!("{json}");
+    Ok(())
 }
 
 fn serve(
