@@ -113,10 +113,19 @@ fn serve(
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let server = Server::start(&config)?;
-        if let Some(key) = &server.demo_key {
-            println!("demo trader key (also in {}):", config.data_dir.join("demo-credentials.json").display());
-            println!("  keyId:     {}", key.key_id);
-            println!("  secretKey: {}", key.secret_key);
+        // The demo trader's key: made now, or on the start that seeded the demo.
+        let credentials = config.data_dir.join("demo-credentials.json");
+        let demo_key = match &server.demo_key {
+            Some(key) => Some((key.key_id.clone(), key.secret_key.clone())),
+            None => std::fs::read_to_string(&credentials)
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .and_then(|json| Some((json["keyId"].as_str()?.to_owned(), json["secretKey"].as_str()?.to_owned()))),
+        };
+        if let Some((key_id, secret_key)) = demo_key {
+            println!("demo trader key (also in {}):", credentials.display());
+            println!("  keyId:     {key_id}");
+            println!("  secretKey: {secret_key}");
         }
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
