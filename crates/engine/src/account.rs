@@ -61,6 +61,12 @@ pub(crate) struct MarketMap {
 }
 
 impl MarketMap {
+    /// A map over `entries`, which must be sorted by market id without repeats.
+    pub(crate) fn from_entries(entries: Vec<(MarketId, u32)>) -> MarketMap {
+        debug_assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
+        MarketMap { entries }
+    }
+
     pub(crate) fn get(&self, market: MarketId) -> Option<u32> {
         let at = self.entries.binary_search_by_key(&market, |(id, _)| *id).ok()?;
         Some(self.entries[at].1)

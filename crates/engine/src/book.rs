@@ -151,6 +151,28 @@ impl Store {
         self.index.len
     }
 
+    /// A store of `slots` (live and free) with the free list `free`, its index rebuilt from
+    /// the live slots (snapshot restore). The caller has checked that `free` holds distinct
+    /// in-range positions.
+    pub(crate) fn restore(slots: Vec<Slot>, free: Vec<u32>) -> Store {
+        let mut is_free = vec![false; slots.len()];
+        for &at in &free {
+            is_free[at as usize] = true;
+        }
+        let mut index = OrderIndex::default();
+        for (at, slot) in slots.iter().enumerate() {
+            if !is_free[at] {
+                index.insert(slot.order.id, at as u32);
+            }
+        }
+        Store { slots, free, index }
+    }
+
+    /// The free list, most recently freed last (snapshot encoding).
+    pub(crate) fn free_list(&self) -> &[u32] {
+        &self.free
+    }
+
     /// Slot positions of live orders, in ascending order id.
     pub(crate) fn live(&self) -> impl Iterator<Item = u32> + '_ {
         self.index.pages.iter().flatten().flat_map(|page| page.cells.iter().copied().filter(|&at| at != NIL))
@@ -166,7 +188,7 @@ pub(crate) struct Level {
     pub(crate) count: u32,
 }
 
-const EMPTY_LEVEL: Level = Level { head: NIL, tail: NIL, qty: Qty::ZERO, count: 0 };
+pub(crate) const EMPTY_LEVEL: Level = Level { head: NIL, tail: NIL, qty: Qty::ZERO, count: 0 };
 
 /// One side of a book.
 #[derive(Clone, Debug)]
@@ -182,6 +204,29 @@ impl Ladder {
         Ladder { side, levels: vec![EMPTY_LEVEL; levels_count], bits: vec![0; levels_count.div_ceil(64)], best: NIL }
     }
 
+    /// A ladder over `levels`, its bitset and best level recomputed (snapshot restore).
+    pub(crate) fn restore(side: Side, levels: Vec<Level>) -> Ladder {
+        let mut bits = vec![0u64; levels.len().div_ceil(64)];
+        let mut best = NIL;
+        for (at, level) in levels.iter().enumerate() {
+            if level.count > 0 {
+                bits[at / 64] |= 1 << (at % 64);
+                let at = at as u32;
+                if best == NIL || !Ladder::better_or_equal(side, best, at) {
+                    best = at;
+                }
+            }
+        }
+        Ladder { side, levels, bits, best }
+    }
+
+    fn better_or_equal(side: Side, level: u32, limit: u32) -> bool {
+        match side {
+            Side::Buy => level >= limit,
+            Side::Sell => level <= limit,
+        }
+    }
+
     /// The best non-empty level, if any.
     pub(crate) fn best(&self) -> Option<u32> {
         (self.best != NIL).then_some(self.best)
@@ -190,10 +235,7 @@ impl Ladder {
     /// True when `level` is at least as good as `limit` for this side (a buy ladder's levels
     /// are good when high, a sell ladder's when low).
     pub(crate) fn is_better_or_equal(&self, level: u32, limit: u32) -> bool {
-        match self.side {
-            Side::Buy => level >= limit,
-            Side::Sell => level <= limit,
-        }
+        Ladder::better_or_equal(self.side, level, limit)
     }
 
     /// Appends the order at `at` to the back of `level`.

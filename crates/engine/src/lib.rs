@@ -20,6 +20,7 @@
 //! - `market`: market spec validation and statistics.
 //! - `invariants`: `check_invariants`, run after every command in tests.
 //! - `hash`: `state_hash`, a digest of the whole state for replay checks.
+//! - `snapshot`: `encode_snapshot` / `decode_snapshot`, the versioned binary state encoding.
 //! - `error`: `EngineError`, for commands that produce no order event.
 
 mod account;
@@ -36,6 +37,7 @@ mod market;
 mod order;
 mod position;
 mod reject;
+mod snapshot;
 mod trading;
 
 pub use account::Account;
@@ -53,3 +55,6 @@ pub use order::{
 };
 pub use position::Position;
 pub use reject::{Note, RejectReason, UnsolicitedCancel};
+pub use snapshot::{
+    SNAPSHOT_MAGIC, SNAPSHOT_VERSION, SnapshotDecoder, SnapshotEncoder, SnapshotError, note_code, note_of_code,
+};

@@ -60,6 +60,24 @@ impl Market {
         })
     }
 
+    /// A market as a snapshot recorded it (the spec was validated when it was created).
+    pub(crate) fn restore(
+        id: MarketId,
+        spec: MarketSpec,
+        state: MarketState,
+        settlement: Option<Price>,
+        stats: MarketStats,
+        book: Book,
+    ) -> Market {
+        let level_magic = (1u64 << 32).div_ceil(u64::from(spec.tick.units().max(1)));
+        Market { id, spec, state, settlement, stats, book, level_magic }
+    }
+
+    /// Number of price levels per side for this market's tick.
+    pub(crate) fn levels_count(tick: Price) -> usize {
+        (PRICE_SCALE as u32 / tick.units().max(1)) as usize + 1
+    }
+
     /// The book level index of a price: `price / tick`, rounded down. Prices handled here are
     /// at most $1 (a limit price is checked against the market's bounds first).
     pub(crate) fn level_of(&self, price: Price) -> u32 {

@@ -207,7 +207,18 @@ impl<S: Storage> Journal<S> {
     /// over as they are verified, so on an error the caller has seen a prefix: discard what
     /// was built from it. An error from `on_entry` stops the replay (`OpenError::Apply`).
     pub fn open<E>(
+        storage: S,
+        on_entry: impl FnMut(Seq, Entry) -> Result<(), E>,
+    ) -> Result<(Journal<S>, Recovery), OpenError<E>> {
+        Journal::open_after(storage, Seq(0), on_entry)
+    }
+
+    /// Like `open`, but entries up to `covered` (what a snapshot already holds) are verified
+    /// (frame, checksum, sequence, chain) without being decoded or handed to `on_entry`; only
+    /// the tail after `covered` is. `Recovery::records` still counts every record.
+    pub fn open_after<E>(
         mut storage: S,
+        covered: Seq,
         mut on_entry: impl FnMut(Seq, Entry) -> Result<(), E>,
     ) -> Result<(Journal<S>, Recovery), OpenError<E>> {
         let size = storage.size().map_err(io_error("size"))?;
@@ -244,12 +255,19 @@ impl<S: Storage> Journal<S> {
             if format::read_u64(body, 8) != chain {
                 return Err(JournalError::ChainBroken { seq: expected, offset }.into());
             }
-            let entry = Entry::decode(expected, &body[BODY_FIXED_LEN..])
-                .map_err(|source| JournalError::Undecodable { seq: expected, offset, source })?;
+            let entry = if expected > covered {
+                let entry = Entry::decode(expected, &body[BODY_FIXED_LEN..])
+                    .map_err(|source| JournalError::Undecodable { seq: expected, offset, source })?;
+                Some(entry)
+            } else {
+                None
+            };
             chain = format::digest(body);
             offset += (FRAME_LEN + body.len()) as u64;
             last_seq = expected;
-            on_entry(expected, entry).map_err(|source| OpenError::Apply { seq: expected, source })?;
+            if let Some(entry) = entry {
+                on_entry(expected, entry).map_err(|source| OpenError::Apply { seq: expected, source })?;
+            }
         }
         // What was replayed may sit only in the page cache (a batch whose append failed just
         // before a process crash); make it durable before anything is built on it.

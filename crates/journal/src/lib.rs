@@ -15,7 +15,10 @@
 //! - `journal`: `Journal` (open with replay and recovery, append with roll-back on failure),
 //!   `Recovery`, `TornTail`, `Damage`, `JournalError`, `OpenError`;
 //! - `storage`: the `Storage` trait and `FileStorage`, the locked file `journal.pmx`;
-//! - `memory`: `MemStorage`, an in-memory storage that injects disk faults and crashes.
+//! - `memory`: `MemStorage`, an in-memory storage that injects disk faults and crashes;
+//! - `snapshot`: snapshot files (header, covered seq, length, crc32c; atomic write, newest
+//!   valid one loaded, damaged ones skipped and reported). `Journal::open_after` then verifies
+//!   the whole log but decodes and replays only the records after the snapshot.
 //!
 //! Architecture invariant: the journal assigns nothing. Sequence numbers and timestamps come
 //! from the sequencer; the journal checks that they continue the log and stores them.
@@ -24,6 +27,7 @@ mod codec;
 pub mod format;
 mod journal;
 mod memory;
+pub mod snapshot;
 mod storage;
 
 pub use codec::{DecodeError, Entry, KeyGrant};

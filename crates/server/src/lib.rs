@@ -46,8 +46,8 @@ pub use crate::config::{Config, ConfigError};
 use crate::error::{ApiError, BODY_BYTES_MAX};
 use crate::ratelimit::RateLimiter;
 pub use crate::seed::{NewKey, new_key};
-pub use crate::sequencer::JournalStorage;
 use crate::sequencer::Sequencer;
+pub use crate::sequencer::{JournalStorage, RecoverError};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -55,7 +55,7 @@ pub enum StartError {
     #[error("data directory {path}: {error}")]
     DataDir { path: PathBuf, error: std::io::Error },
     #[error("recovering the journal in {path}: {error}")]
-    Journal { path: PathBuf, error: journal::JournalError },
+    Journal { path: PathBuf, error: sequencer::RecoverError },
     #[error(transparent)]
     Seed(#[from] seed::SeedError),
     #[error("starting the sequencer: {0}")]
@@ -88,8 +88,12 @@ pub struct Server {
     sequencer: Option<JoinHandle<()>>,
     /// The demo trader's key, when this start seeded the demo.
     pub demo_key: Option<NewKey>,
-    /// Journal entries replayed at start-up.
+    /// Journal entries found at start-up.
     pub recovered_entries: u64,
+    /// Of those, the entries replayed (the ones after the snapshot used).
+    pub replayed_entries: u64,
+    /// The last journal entry covered by the snapshot loaded at start-up, if one was.
+    pub snapshot_seq: Option<u64>,
 }
 
 impl Server {
@@ -117,7 +121,15 @@ impl Server {
         if let Some(torn) = &recovered.torn_tail {
             tracing::warn!(%torn, "journal: cut off a torn tail (a write interrupted by a crash)");
         }
-        tracing::info!(entries = recovered.entries, "journal replayed");
+        match recovered.snapshot_seq {
+            Some(seq) => tracing::info!(
+                entries = recovered.entries,
+                snapshot = seq,
+                replayed = recovered.replayed,
+                "snapshot loaded, journal tail replayed"
+            ),
+            None => tracing::info!(entries = recovered.entries, "journal replayed (no snapshot)"),
+        }
         let fresh = recovered.entries == 0;
         let demo_key = if config.demo && fresh { Some(seed::seed_demo(&mut core, config, &data_dir)?) } else { None };
         seed::seed_config(&mut core, config)?;
@@ -130,7 +142,14 @@ impl Server {
             timestamp_window_ms: config.timestamp_window_ms,
             max_block_time_s: config.max_block_time_s,
         }));
-        Ok(Server { state, sequencer: Some(thread), demo_key, recovered_entries: recovered.entries })
+        Ok(Server {
+            state,
+            sequencer: Some(thread),
+            demo_key,
+            recovered_entries: recovered.entries,
+            replayed_entries: recovered.replayed,
+            snapshot_seq: recovered.snapshot_seq,
+        })
     }
 
     /// The router over this server's state.
@@ -151,7 +170,8 @@ impl Server {
         Ok(())
     }
 
-    /// Stops the sequencer and waits for it (idempotent).
+    /// Stops the sequencer and waits for it (idempotent). The sequencer finishes the queued
+    /// work and writes a snapshot of the final state (when snapshots are on).
     pub fn stop(&mut self) {
         if let Some(thread) = self.sequencer.take() {
             self.state.sequencer.stop();

@@ -3,7 +3,9 @@
 //! Writes a journal of `RECOVERY_BENCH_COMMANDS` (default 1,000,000) trading commands into a
 //! fresh data directory, in batches as the sequencer would, then times `Server::start` on that
 //! directory: open and verify every record, decode it, apply it to the engine and record its
-//! events in the history store. Prints the start-up time and the replay rate.
+//! events in the history store. Prints the start-up time and the replay rate. Then stops the
+//! server (which writes a snapshot) and times a start from that snapshot: load and check the
+//! snapshot, verify the journal's chain without decoding it, replay the (empty) tail.
 //!
 //! The commands: one market, 1,000 funded accounts, then a seeded mix of resting limit orders
 //! around a mid, cancels of live orders, modifies and crossing orders that trade (so replay
@@ -43,17 +45,64 @@ fn main() {
     let bytes = std::fs::metadata(dir.path().join(journal::format::FILE_NAME)).map(|m| m.len()).unwrap_or(0);
     println!("journal: {written} commands, {} MiB", bytes / (1024 * 1024));
 
+    // Breakdown: the journal alone (verify and decode), then the engine on top.
+    let dir_copy = tempfile::tempdir().expect("temporary directory");
+    std::fs::copy(dir.path().join(journal::format::FILE_NAME), dir_copy.path().join(journal::format::FILE_NAME))
+        .expect("copy");
+    let started = Instant::now();
+    let (journal, _) =
+        Journal::open_dir(dir_copy.path(), |_, _| -> Result<(), std::convert::Infallible> { Ok(()) }).expect("open");
+    println!("journal only (verify + decode): {} ms", started.elapsed().as_millis());
+    drop(journal);
+    let started = Instant::now();
+    let mut engine = Engine::new();
+    let mut events = Vec::new();
+    let (journal, _) = Journal::open_dir(dir_copy.path(), |_, entry| -> Result<(), std::convert::Infallible> {
+        if let Entry::Command(command) = entry {
+            events.clear();
+            let _ = engine.apply(&command, &mut events);
+        }
+        Ok(())
+    })
+    .expect("open");
+    println!("journal + engine: {} ms", started.elapsed().as_millis());
+    drop((journal, engine));
+
     let config = server::Config { data_dir: dir.path().to_path_buf(), ..server::Config::parse("").expect("defaults") };
     let started = Instant::now();
     let server = server::Server::start(&config).expect("start-up");
     let elapsed = started.elapsed();
     assert_eq!(server.recovered_entries, written, "every record replayed");
-    drop(server);
+    assert_eq!(server.replayed_entries, written, "no snapshot yet");
     let nanos = elapsed.as_nanos().max(1);
     let rate = u128::from(written) * 1_000_000_000 / nanos;
     let millis = elapsed.as_millis();
     println!("start-up (full replay, no snapshot): {millis} ms, {rate} commands/s");
-    println!("recovery-bench: commands={written} startup_ms={millis} replay_per_s={rate}");
+
+    // A clean stop writes a snapshot of the whole state; the next start loads it and only
+    // verifies the journal (nothing after the snapshot to replay).
+    let started = Instant::now();
+    drop(server);
+    let stop_millis = started.elapsed().as_millis();
+    let snapshot_bytes: u64 = std::fs::read_dir(dir.path())
+        .expect("data directory")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("snapshot-"))
+        .filter_map(|entry| entry.metadata().ok())
+        .map(|metadata| metadata.len())
+        .sum();
+    println!("clean stop (encode + write the snapshot): {stop_millis} ms, snapshot {} MiB", snapshot_bytes >> 20);
+    let started = Instant::now();
+    let server = server::Server::start(&config).expect("start-up from the snapshot");
+    let snapshot_elapsed = started.elapsed();
+    assert_eq!(server.snapshot_seq, Some(written), "the snapshot covers everything");
+    assert_eq!(server.replayed_entries, 0);
+    drop(server);
+    let snapshot_millis = snapshot_elapsed.as_millis();
+    println!("start-up (snapshot, journal verified, empty tail): {snapshot_millis} ms");
+    println!(
+        "recovery-bench: commands={written} startup_ms={millis} replay_per_s={rate} snapshot_startup_ms={snapshot_millis}"
+    );
 }
 
 /// Generates and journals the workload; returns the number of commands.

@@ -1065,7 +1065,7 @@ fn engine_matches_reference_on_random_streams() {
 }
 
 /// Records a stream by running the generator against the reference alone.
-fn record_stream(seed: u64, commands: usize) -> Vec<Command> {
+pub(crate) fn record_stream(seed: u64, commands: usize) -> Vec<Command> {
     let mut reference = RefEngine::new();
     let mut generator = Generator::new(seed);
     let total = generator.pending.len() + commands;

@@ -2,8 +2,10 @@
 //! - `scenario`: data-driven scenarios for every order flow and close-position case;
 //! - `reference`: a naive reference exchange (obviously correct, slow);
 //! - `differential`: seeded random command streams run on both, compared event by event,
-//!   with invariants checked after every command and replay determinism.
+//!   with invariants checked after every command and replay determinism;
+//! - `snapshot`: snapshot round trips, the restored engine compared with the original.
 
 mod differential;
 mod reference;
 mod scenario;
+mod snapshot;

@@ -108,9 +108,8 @@ async fn finish_sync(
 fn executions_of(core: &Core, id: OrderId) -> Vec<protocol::Execution> {
     let Some(history) = core.history.order(id) else { return Vec::new() };
     history
-        .executions
-        .iter()
-        .map(|(ts, execution)| wire::execution(execution, market_of(core, execution.order.market), *ts))
+        .executions()
+        .map(|(ts, execution)| wire::execution(&execution, market_of(core, execution.order.market), ts))
         .collect()
 }
 
@@ -331,8 +330,7 @@ async fn get_order(
     let order = state
         .sequencer
         .read(move |core| {
-            let order =
-                core.engine.order(id).copied().or_else(|| core.history.order(id).and_then(|h| h.last().copied()))?;
+            let order = core.engine.order(id).copied().or_else(|| core.history.order(id).and_then(|h| h.last()))?;
             (order.account == account).then(|| wire::order(&order, market_of(core, order.market)))
         })
         .await?;

@@ -81,6 +81,13 @@ public_key = "{other}"
     )
 }
 
+/// An HTTP client. Built with the workspace's features, reqwest has rustls without a crypto
+/// provider (the `client` crate chooses `ring`), so one is installed first.
+pub(crate) fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
 /// A running server.
 pub(crate) struct TestServer {
     pub(crate) addr: SocketAddr,
@@ -133,7 +140,7 @@ impl TestServer {
                 .await
                 .unwrap();
         });
-        TestServer { addr, config, stop: Some(stop), task: Some(task), _dir: None, client: reqwest::Client::new() }
+        TestServer { addr, config, stop: Some(stop), task: Some(task), _dir: None, client: http_client() }
     }
 
     /// Stops the server cleanly (in-flight work finishes, the journal is closed).

@@ -12,6 +12,7 @@
 //! - `bad_input`: malformed, mistyped and out-of-range input: 4xx, and nothing changes.
 //! - `sync`: synchronousExecution waits, timeouts and late fills.
 //! - `disk_faults`: a journal that cannot be written: 503 for writes, reads served, recovery.
+//! - `snapshots`: snapshot plus journal tail equals full replay; damaged snapshots skipped.
 
 mod auth;
 mod bad_input;
@@ -24,4 +25,5 @@ mod orders;
 mod portfolio;
 mod restart;
 mod smoke;
+mod snapshots;
 mod sync;

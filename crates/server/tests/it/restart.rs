@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use crate::harness::{TestServer, Trader};
 
 /// Everything a trader can read about their account, and the public books.
-async fn everything(server: &TestServer, trader: &Trader, order_ids: &[String]) -> Vec<Value> {
+pub(crate) async fn everything(server: &TestServer, trader: &Trader, order_ids: &[String]) -> Vec<Value> {
     let mut seen = vec![
         trader.get("/v1/orders/open").await.ok(),
         trader.get("/v1/portfolio/positions").await.ok(),
