@@ -28,9 +28,11 @@
 //! Start-up loads the newest valid snapshot (a damaged one is logged and skipped: the next
 //! older one, or else a full replay, is used; the journal is the source of truth), then
 //! replays only the journal records after it through `Core::apply`, the same path live writes
-//! take, while the journal still verifies the whole chain. So the engine, the history store
-//! and the key registry come back exactly as they were. A snapshot that claims more records
-//! than the journal holds means acknowledged records were lost: start-up stops with an error.
+//! take, while the journal still verifies the whole chain. Replay runs in two stages on two
+//! threads: one reads, verifies and decodes the journal, the other applies the entries. So
+//! the engine, the history store and the key registry come back exactly as they were. A
+//! snapshot that claims more records than the journal holds means acknowledged records were
+//! lost: start-up stops with an error.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -58,6 +60,10 @@ pub(crate) const SNAPSHOT_EVERY: u64 = 100_000;
 /// The first bytes of the server's snapshot payload, and its version.
 const PAYLOAD_MAGIC: [u8; 8] = *b"pmx-srvs";
 const PAYLOAD_VERSION: u32 = 1;
+/// Journal entries handed from the reading to the applying stage of a replay at a time, and
+/// the most chunks in flight between them.
+const REPLAY_CHUNK: usize = 4_096;
+const REPLAY_CHUNKS_MAX: usize = 8;
 /// How often an idle sequencer checks for due expiries.
 const IDLE_TICK: Duration = Duration::from_millis(100);
 
@@ -477,20 +483,45 @@ fn recover_with(
     let mut events = Vec::new();
     let mut grants = Vec::new();
     let mut replayed = 0u64;
-    let opened =
-        Journal::open_after(storage, Seq(covered), |_seq, entry: Entry| -> Result<(), std::convert::Infallible> {
-            replayed += 1;
-            match entry {
-                Entry::Command(command) => {
-                    events.clear();
-                    let _ = engine.apply(&command, &mut events);
-                    history.record(command.ts, &events);
-                    last_ts = last_ts.max(command.ts.nanos());
-                }
-                Entry::Key(grant) => grants.push(grant),
+    // Two stages on two threads: one reads, verifies and decodes the journal, the other applies
+    // the entries, handed over in chunks through a bounded channel.
+    let (chunks, received) = sync_channel::<Vec<Entry>>(REPLAY_CHUNKS_MAX);
+    let opened = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(REPLAY_CHUNK);
+            let opened = Journal::open_after(
+                storage,
+                Seq(covered),
+                |_seq, entry: Entry| -> Result<(), std::convert::Infallible> {
+                    chunk.push(entry);
+                    if chunk.len() == REPLAY_CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(REPLAY_CHUNK));
+                        let _ = chunks.send(full);
+                    }
+                    Ok(())
+                },
+            );
+            if !chunk.is_empty() {
+                let _ = chunks.send(chunk);
             }
-            Ok(())
+            opened
         });
+        for chunk in received {
+            for entry in chunk {
+                replayed += 1;
+                match entry {
+                    Entry::Command(command) => {
+                        events.clear();
+                        let _ = engine.apply(&command, &mut events);
+                        history.record(command.ts, &events);
+                        last_ts = last_ts.max(command.ts.nanos());
+                    }
+                    Entry::Key(grant) => grants.push(grant),
+                }
+            }
+        }
+        reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     let (journal, report) = match opened {
         Ok(opened) => opened,
         Err(OpenError::Journal(error)) => return Err(error.into()),
