@@ -25,6 +25,7 @@ use types::AccountId;
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::routes::percent_decode;
 
 /// One registered API key.
 #[derive(Clone, Debug)]
@@ -126,27 +127,6 @@ pub fn authenticate(parts: &Parts, keys: &Keys, window_ms: u64, now_ms: i64) -> 
         ));
     }
     Ok(Authed { account: key.account, key_id: key_id.to_ascii_lowercase() })
-}
-
-/// Decodes `%XX` escapes; `None` if the result is not UTF-8 or an escape is malformed.
-fn percent_decode(path: &str) -> Option<String> {
-    if !path.contains('%') {
-        return None;
-    }
-    let bytes = path.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut at = 0;
-    while at < bytes.len() {
-        if bytes[at] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(at + 1..at + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            at += 3;
-        } else {
-            out.push(bytes[at]);
-            at += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]

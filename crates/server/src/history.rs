@@ -610,13 +610,3 @@ fn note_code(note: engine::Note) -> u64 {
 fn note_of(code: u64) -> Option<engine::Note> {
     engine::note_of_code(u8::try_from(code).ok()?)
 }
-
-/// True for the states an order never leaves.
-pub(crate) fn is_terminal(state: OrderState) -> bool {
-    matches!(state, OrderState::Filled | OrderState::Canceled | OrderState::Rejected | OrderState::Expired)
-}
-
-/// True when an execution leaves its order in a final state.
-pub(crate) fn ends_order(execution: &Execution) -> bool {
-    is_terminal(execution.order.state)
-}

@@ -49,7 +49,7 @@ use types::{OrderId, Seq, Timestamp};
 
 use crate::auth::{KeyEntry, Keys};
 use crate::error::ApiError;
-use crate::history::{History, ends_order};
+use crate::history::History;
 
 /// Most jobs waiting for the sequencer.
 pub(crate) const QUEUE_MAX: usize = 16_384;
@@ -189,7 +189,7 @@ impl Core {
                 if !self.waiters.is_empty() {
                     for event in &self.events {
                         if let Event::Execution(execution) = event
-                            && ends_order(execution)
+                            && execution.order.state.is_terminal()
                             && let Some(waiters) = self.waiters.remove(&execution.order.id)
                         {
                             for waiter in waiters {
@@ -314,12 +314,7 @@ impl Sequencer {
         write: Write,
         then: impl FnOnce(&mut Core, Applied<'_>) -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let (sender, receiver) = oneshot::channel();
-        let done: WriteDone = Box::new(move |core, applied| {
-            let _ = sender.send(applied.map(|applied| then(core, applied)));
-        });
-        self.send(Job::Write { write, done })?;
-        receiver.await.map_err(|_| stopping())?
+        self.queue_write(write, then)?.await
     }
 
     /// Queues `write` now and returns the reply to await: several of these queued back to

@@ -27,36 +27,33 @@ pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A query component: `+` is a space, then `%XX` escapes; kept as written if an escape is
+/// malformed or the result is not UTF-8.
 fn decode_component(text: &str) -> String {
+    let spaced = text.replace('+', " ");
+    percent_decode(&spaced).unwrap_or(spaced)
+}
+
+/// Decodes `%XX` escapes; `None` if an escape is malformed or the result is not UTF-8. Shared
+/// by query parsing and by signature checks on percent-encoded paths.
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_owned());
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut at = 0;
     while at < bytes.len() {
-        match bytes[at] {
-            b'+' => {
-                out.push(b' ');
-                at += 1;
-            }
-            b'%' => match bytes
-                .get(at + 1..at + 3)
-                .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok())
-            {
-                Some(byte) => {
-                    out.push(byte);
-                    at += 3;
-                }
-                None => {
-                    out.push(b'%');
-                    at += 1;
-                }
-            },
-            byte => {
-                out.push(byte);
-                at += 1;
-            }
+        if bytes[at] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(at + 1..at + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            at += 3;
+        } else {
+            out.push(bytes[at]);
+            at += 1;
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).ok()
 }
 
 /// The API error for an engine refusal of a trader's command.

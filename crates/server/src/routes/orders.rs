@@ -169,11 +169,6 @@ async fn create_batch(
     Ok(ApiJson(CreateOrderListResponse { created_order_ids: ids }))
 }
 
-/// Parses a path or body order id; `None` for text that cannot be one of ours.
-fn order_id(text: &str) -> Option<OrderId> {
-    wire::order_id(text)
-}
-
 /// What became of a cancel or modify of an order id.
 enum Outcome {
     Done,
@@ -213,7 +208,8 @@ async fn cancel(
 ) -> Result<ApiJson<serde_json::Value>, ApiError> {
     let account = authed.account;
     let outcome =
-        on_live_order(&state, account, order_id(&order_id_text), |order| Op::CancelOrder { account, order }).await?;
+        on_live_order(&state, account, wire::order_id(&order_id_text), |order| Op::CancelOrder { account, order })
+            .await?;
     match outcome {
         Outcome::Done | Outcome::Final(_) => Ok(ApiJson(serde_json::json!({}))),
         Outcome::Unknown => Err(ApiError::NotFound(format!("no order {order_id_text:?} for this account"))),
@@ -227,7 +223,7 @@ async fn modify(
     ApiJson(request): ApiJson<ModifyOrderRequest>,
 ) -> Result<ApiJson<serde_json::Value>, ApiError> {
     let account = authed.account;
-    let Some(id) = order_id(&order_id_text) else {
+    let Some(id) = wire::order_id(&order_id_text) else {
         return Err(ApiError::NotFound(format!("no order {order_id_text:?} for this account")));
     };
     let modify = wire::modify(&request, account, id).map_err(ApiError::BadRequest)?;
@@ -250,7 +246,7 @@ async fn cancel_batch(
     let ids: Vec<String> = request.orders.iter().map(|entry| entry.order_id.clone()).collect();
     let writes: Vec<_> = ids
         .iter()
-        .filter_map(|text| order_id(text))
+        .filter_map(|text| wire::order_id(text))
         .map(|order| state.sequencer.queue_write(Write::Op(Op::CancelOrder { account, order }), |_, _| ()))
         .collect::<Result<_, _>>()?;
     for write in writes {
@@ -269,7 +265,7 @@ async fn modify_batch(
     let mut modifies = Vec::with_capacity(request.orders.len());
     for (index, entry) in request.orders.iter().enumerate() {
         let bad = |error: String| ApiError::BadRequest(format!("orders[{index}]: {error}"));
-        if let Some(id) = order_id(&entry.order_id) {
+        if let Some(id) = wire::order_id(&entry.order_id) {
             modifies.push(wire::modify_entry(entry, account, id).map_err(bad)?);
         } else {
             wire::modify_entry(entry, account, OrderId(0)).map_err(bad)?;
@@ -326,7 +322,7 @@ async fn get_order(
 ) -> Result<ApiJson<GetOrderResponse>, ApiError> {
     let account = authed.account;
     let not_found = || ApiError::NotFound(format!("no order {order_id_text:?} for this account"));
-    let Some(id) = order_id(&order_id_text) else { return Err(not_found()) };
+    let Some(id) = wire::order_id(&order_id_text) else { return Err(not_found()) };
     let order = state
         .sequencer
         .read(move |core| {
