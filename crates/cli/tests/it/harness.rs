@@ -36,10 +36,7 @@ fn config_text(data_dir: &std::path::Path) -> String {
     for (name, cash, (key_id, secret)) in
         [("maker", "100000", MAKER), ("trader", "1000", TRADER), ("other", "1000", OTHER)]
     {
-        let public = client::protocol::encode_base64(&client::protocol::public_key(secret).unwrap());
-        text.push_str(&format!(
-            "[[accounts]]\nid = \"{name}\"\ncash = \"{cash}\"\n[[accounts.keys]]\nkey_id = \"{key_id}\"\npublic_key = \"{public}\"\n"
-        ));
+        text.push_str(&testkit::account_toml(name, cash, key_id, secret));
     }
     text
 }
@@ -48,7 +45,7 @@ fn config_text(data_dir: &std::path::Path) -> String {
 pub(crate) struct TestServer {
     pub(crate) url: String,
     pub(crate) dir: PathBuf,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _serving: testkit::Serving,
     _dir: tempfile::TempDir,
 }
 
@@ -72,18 +69,8 @@ impl TestServer {
     }
 
     async fn run(config: Config, dir: tempfile::TempDir) -> TestServer {
-        let server = Server::start(&config).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = server
-                .serve(listener, async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        TestServer { url, dir: dir.path().to_path_buf(), stop: Some(stop), _dir: dir }
+        let serving = testkit::Serving::spawn(Server::start(&config).unwrap()).await;
+        TestServer { url: serving.url(), dir: dir.path().to_path_buf(), _serving: serving, _dir: dir }
     }
 
     /// The path of a credentials file in the data directory, as a string argument.
@@ -104,14 +91,6 @@ impl TestServer {
     pub(crate) fn client(&self, key: (&str, &str)) -> Client {
         let credentials = Credentials::new(key.0, key.1).unwrap();
         Client::builder().base_url(&self.url).credentials(credentials).max_retries(0).build().unwrap()
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 
@@ -170,13 +149,7 @@ pub(crate) async fn pmx(args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
-/// The URL of a port nothing listens on.
-pub(crate) async fn closed_port_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
-}
+pub(crate) use testkit::closed_port_url;
 
 /// A good-till-cancel limit order, for setting up books.
 pub(crate) fn limit(slug: &str, intent: OrderIntent, price: &str, quantity: &str) -> CreateOrderRequest {

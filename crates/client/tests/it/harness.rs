@@ -21,12 +21,6 @@ pub(crate) const OTHER: (&str, &str) =
 
 /// The TOML config, with `limits` spliced in (e.g. a rate limit).
 fn config_text(data_dir: &std::path::Path, requests_per_second: u32) -> String {
-    let account = |name: &str, cash: &str, (key_id, secret): (&str, &str)| {
-        let public = client::protocol::encode_base64(&client::protocol::public_key(secret).unwrap());
-        format!(
-            "[[accounts]]\nid = \"{name}\"\ncash = \"{cash}\"\n[[accounts.keys]]\nkey_id = \"{key_id}\"\npublic_key = \"{public}\"\n"
-        )
-    };
     let mut text = format!(
         "data_dir = \"{}\"\n[limits]\nrequests_per_second_per_key = {requests_per_second}\nmax_block_time_s = 2\n",
         data_dir.display()
@@ -37,16 +31,18 @@ fn config_text(data_dir: &std::path::Path, requests_per_second: u32) -> String {
     text.push_str(
         "[[markets]]\nslug = \"btc\"\ntitle = \"Will BTC rise?\"\nevent_slug = \"crypto\"\ntick_size = \"0.01\"\nmin_trade_qty = \"0.01\"\n",
     );
-    text.push_str(&account("maker", "100000", MAKER));
-    text.push_str(&account("trader", "1000", TRADER));
-    text.push_str(&account("other", "1000", OTHER));
+    for (name, cash, (key_id, secret)) in
+        [("maker", "100000", MAKER), ("trader", "1000", TRADER), ("other", "1000", OTHER)]
+    {
+        text.push_str(&testkit::account_toml(name, cash, key_id, secret));
+    }
     text
 }
 
 /// A running server; stopped when dropped.
 pub(crate) struct TestServer {
     pub(crate) url: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    _serving: testkit::Serving,
     _dir: tempfile::TempDir,
 }
 
@@ -60,18 +56,8 @@ impl TestServer {
     pub(crate) async fn start_limited(requests_per_second: u32) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let config = Config::parse(&config_text(dir.path(), requests_per_second)).unwrap();
-        let server = Server::start(&config).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = server
-                .serve(listener, async move {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
-        TestServer { url, stop: Some(stop), _dir: dir }
+        let serving = testkit::Serving::spawn(Server::start(&config).unwrap()).await;
+        TestServer { url: serving.url(), _serving: serving, _dir: dir }
     }
 
     /// A client signing with `key`, without retries.
@@ -90,21 +76,7 @@ impl TestServer {
     }
 }
 
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
-}
-
-/// The URL of a port nothing listens on (bound, then closed).
-pub(crate) async fn closed_port_url() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
-}
+pub(crate) use testkit::closed_port_url;
 
 /// A good-till-cancel limit order.
 pub(crate) fn limit(slug: &str, intent: OrderIntent, price: &str, quantity: &str) -> CreateOrderRequest {

@@ -26,7 +26,14 @@ pub(crate) const OTHER_SECRET: &str = "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDA
 /// A config with two open markets (whole and partial contracts), one halted market, and three
 /// funded accounts: `maker` ($100,000), `trader` ($1,000) and `other` ($1,000).
 pub(crate) fn config_text(data_dir: &std::path::Path) -> String {
-    let public = |secret: &str| protocol::encode_base64(&protocol::public_key(secret).unwrap());
+    let accounts = [
+        ("maker", "100000", MAKER_KEY, MAKER_SECRET),
+        ("trader", "1000", TRADER_KEY, TRADER_SECRET),
+        ("other", "1000", OTHER_KEY, OTHER_SECRET),
+    ]
+    .into_iter()
+    .map(|(name, cash, key_id, secret)| testkit::account_toml(name, cash, key_id, secret))
+    .collect::<String>();
     format!(
         r#"
 data_dir = "{data_dir}"
@@ -53,31 +60,8 @@ slug = "halted"
 title = "A halted market"
 state = "halted"
 
-[[accounts]]
-id = "maker"
-cash = "100000"
-[[accounts.keys]]
-key_id = "{MAKER_KEY}"
-public_key = "{maker}"
-
-[[accounts]]
-id = "trader"
-cash = "1000"
-[[accounts.keys]]
-key_id = "{TRADER_KEY}"
-public_key = "{trader}"
-
-[[accounts]]
-id = "other"
-cash = "1000"
-[[accounts.keys]]
-key_id = "{OTHER_KEY}"
-public_key = "{other}"
-"#,
+{accounts}"#,
         data_dir = data_dir.display(),
-        maker = public(MAKER_SECRET),
-        trader = public(TRADER_SECRET),
-        other = public(OTHER_SECRET),
     )
 }
 
@@ -92,8 +76,7 @@ pub(crate) fn http_client() -> reqwest::Client {
 pub(crate) struct TestServer {
     pub(crate) addr: SocketAddr,
     pub(crate) config: Config,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    serving: testkit::Serving,
     _dir: Option<tempfile::TempDir>,
     /// One connection pool for every request to this server.
     client: reqwest::Client,
@@ -129,28 +112,13 @@ impl TestServer {
     }
 
     async fn serving(server: Server, config: Config) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            server
-                .serve(listener, async move {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
-        TestServer { addr, config, stop: Some(stop), task: Some(task), _dir: None, client: http_client() }
+        let serving = testkit::Serving::spawn(server).await;
+        TestServer { addr: serving.addr, config, serving, _dir: None, client: http_client() }
     }
 
     /// Stops the server cleanly (in-flight work finishes, the journal is closed).
     pub(crate) async fn stop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            task.await.unwrap();
-        }
+        self.serving.stop().await;
     }
 
     /// Stops and starts again on the same data directory.
@@ -241,14 +209,6 @@ impl TestServer {
             request = request.header("content-type", "application/json").body(body);
         }
         Reply::read(request.send().await.unwrap()).await
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 

@@ -1,0 +1,77 @@
+//! Test support shared by the integration tests of `server`, `client` and `cli`: what every
+//! one of them needs to put a real pmx in front of its client.
+//!
+//! - `Serving`: a started `server::Server` answering on 127.0.0.1:0 until stopped or dropped.
+//! - `account_toml`: one `[[accounts]]` table of the config file, with its key's public half
+//!   derived from the secret.
+//! - `closed_port_url`: a loopback URL nothing listens on, for "server unreachable" tests.
+//!
+//! Each crate's harness keeps its own fixture (markets, keys, limits) and its own client.
+
+use std::net::SocketAddr;
+
+use server::Server;
+
+/// A server answering HTTP on a loopback port.
+pub struct Serving {
+    pub addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Serving {
+    /// Serves `server` on 127.0.0.1:0 (call from inside a Tokio runtime).
+    pub async fn spawn(server: Server) -> Serving {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let addr = listener.local_addr().expect("a bound address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .serve(listener, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("the server serves until stopped");
+        });
+        Serving { addr, stop: Some(stop), task: Some(task) }
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops the server cleanly (in-flight work finishes, the journal is closed) and waits.
+    pub async fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("the server task ends cleanly");
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// One `[[accounts]]` table with its opening cash and one key (`secret`: base64 seed).
+pub fn account_toml(name: &str, cash: &str, key_id: &str, secret: &str) -> String {
+    let public = protocol::encode_base64(&protocol::public_key(secret).expect("a valid test secret"));
+    format!(
+        "[[accounts]]\nid = \"{name}\"\ncash = \"{cash}\"\n[[accounts.keys]]\nkey_id = \"{key_id}\"\npublic_key = \"{public}\"\n"
+    )
+}
+
+/// The URL of a loopback port nothing listens on (bound, then closed).
+pub async fn closed_port_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let addr = listener.local_addr().expect("a bound address");
+    drop(listener);
+    format!("http://{addr}")
+}
