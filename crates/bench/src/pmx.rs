@@ -7,7 +7,9 @@
 //! contracts, the documented fees) and 1,000 funded accounts, then maps each op to a
 //! command: a buy is `BUY_LONG`, a sell is `BUY_SHORT` (selling YES, fully collateralized),
 //! a modify is the engine's cancel-replace keeping the id (the stream's new quantity is the
-//! remaining one, so the total sent is filled + remaining). The event vector is reused.
+//! remaining one, so the total sent is filled + remaining). The event vector and one command
+//! per op kind are reused: an op patches its command's fields, as a gateway decoding into a
+//! buffer would.
 
 use engine::{
     Command, Engine, Event, ExecKind, Intent, MarketRef, MarketSpec, MarketState, Modify, NewOrder, Op as EngineOp,
@@ -31,6 +33,11 @@ pub(crate) struct Pmx {
     market: MarketId,
     /// Engine order id and account by generator id.
     orders: Vec<(OrderId, AccountId)>,
+    /// One command per op kind, built once; each op patches its fields in place, so the
+    /// timed loop neither builds nor drops commands.
+    place: Command,
+    cancel: Command,
+    modify: Command,
     seq: u64,
     rejects: u64,
 }
@@ -38,6 +45,29 @@ pub(crate) struct Pmx {
 impl Pmx {
     /// `id_count` is the number of generator ids in the stream.
     pub(crate) fn new(id_count: usize) -> Self {
+        let place = NewOrder {
+            account: AccountId(0),
+            market: MarketRef::Id(MarketId(0)),
+            intent: Intent::BuyLong,
+            kind: OrderKind::Limit,
+            price: None,
+            size: Size::Qty(Qty::ZERO),
+            tif: None,
+            good_till: None,
+            post_only: false,
+            slippage: None,
+            manual: None,
+        };
+        let modify = Modify {
+            account: AccountId(0),
+            order: OrderId(0),
+            price: None,
+            qty: None,
+            tif: None,
+            post_only: None,
+            good_till: None,
+        };
+        let command = |op| Command { seq: Seq(0), ts: Timestamp(0), op };
         let mut pmx = Pmx {
             engine: Engine::new(),
             events: Vec::with_capacity(256),
@@ -45,6 +75,9 @@ impl Pmx {
             // A non-zero fill value makes the allocator touch every page now, so page faults
             // are not timed.
             orders: vec![(OrderId(u64::MAX), AccountId(u32::MAX)); id_count],
+            place: command(EngineOp::PlaceOrder(place)),
+            cancel: command(EngineOp::CancelOrder { account: AccountId(0), order: OrderId(0) }),
+            modify: command(EngineOp::ModifyOrder(modify)),
             seq: 0,
             rejects: 0,
         };
@@ -61,23 +94,38 @@ impl Pmx {
             taker_rate: Rate(69_500),
             maker_rate: Rate(-12_500),
         };
-        match pmx.run(EngineOp::CreateMarket(spec)) {
-            Ok(Reply::Market(id)) => pmx.market = id,
+        match pmx.setup(EngineOp::CreateMarket(spec)) {
+            Reply::Market(id) => pmx.market = id,
             other => panic!("bench market not created: {other:?}"),
         }
         let cash = Cash::from_dollars(CASH_PER_ACCOUNT_DOLLARS).expect("small amount");
         for index in 0..ACCOUNTS {
-            pmx.run(EngineOp::CreateAccount { name: format!("trader-{index}") }).expect("new account");
-            pmx.run(EngineOp::Deposit { account: AccountId(index), amount: cash }).expect("deposit");
+            pmx.setup(EngineOp::CreateAccount { name: format!("trader-{index}") });
+            pmx.setup(EngineOp::Deposit { account: AccountId(index), amount: cash });
         }
         pmx
     }
 
-    fn run(&mut self, op: EngineOp) -> Result<Reply, engine::EngineError> {
+    /// Applies a set-up command, which must succeed.
+    fn setup(&mut self, op: EngineOp) -> Reply {
         self.seq += 1;
         let command = Command { seq: Seq(self.seq), ts: Timestamp((self.seq * 1_000) as i64), op };
         self.events.clear();
-        let reply = self.engine.apply(&command, &mut self.events);
+        self.engine.apply(&command, &mut self.events).expect("set-up command")
+    }
+
+    /// Applies the prepared command of `kind` under the next sequence number.
+    fn run(&mut self, kind: Kind) -> Result<Reply, engine::EngineError> {
+        self.seq += 1;
+        let command = match kind {
+            Kind::Place => &mut self.place,
+            Kind::Cancel => &mut self.cancel,
+            Kind::Modify => &mut self.modify,
+        };
+        command.seq = Seq(self.seq);
+        command.ts = Timestamp((self.seq * 1_000) as i64);
+        self.events.clear();
+        let reply = self.engine.apply(command, &mut self.events);
         // A refused order or modify produces exactly one event, its REJECTED execution.
         let rejected = matches!(self.events.first(), Some(Event::Execution(e)) if e.kind == ExecKind::Rejected);
         if rejected || reply.is_err() {
@@ -85,6 +133,14 @@ impl Pmx {
         }
         reply
     }
+}
+
+/// Which prepared command an op uses.
+#[derive(Clone, Copy)]
+enum Kind {
+    Place,
+    Cancel,
+    Modify,
 }
 
 impl Venue for Pmx {
@@ -96,46 +152,40 @@ impl Venue for Pmx {
         match *op {
             Op::Place { id, account, side, price_ticks, qty, tif } => {
                 let account = AccountId(account);
-                let new = NewOrder {
-                    account,
-                    market: MarketRef::Id(self.market),
-                    intent: match side {
-                        Side::Buy => Intent::BuyLong,
-                        Side::Sell => Intent::BuyShort,
-                    },
-                    kind: OrderKind::Limit,
-                    price: Some(Price(price_ticks * TICK_UNITS)),
-                    size: Size::Qty(Qty(qty as i64 * QTY_SCALE)),
-                    tif: Some(match tif {
-                        Tif::Gtc => EngineTif::GoodTillCancel,
-                        Tif::Ioc => EngineTif::ImmediateOrCancel,
-                    }),
-                    good_till: None,
-                    post_only: false,
-                    slippage: None,
-                    manual: None,
+                let EngineOp::PlaceOrder(new) = &mut self.place.op else { unreachable!("place command") };
+                new.account = account;
+                new.market = MarketRef::Id(self.market);
+                new.intent = match side {
+                    Side::Buy => Intent::BuyLong,
+                    Side::Sell => Intent::BuyShort,
                 };
-                if let Ok(Reply::Order(order)) = self.run(EngineOp::PlaceOrder(new)) {
+                new.price = Some(Price(price_ticks * TICK_UNITS));
+                new.size = Size::Qty(Qty(qty as i64 * QTY_SCALE));
+                new.tif = Some(match tif {
+                    Tif::Gtc => EngineTif::GoodTillCancel,
+                    Tif::Ioc => EngineTif::ImmediateOrCancel,
+                });
+                if let Ok(Reply::Order(order)) = self.run(Kind::Place) {
                     self.orders[id as usize] = (order, account);
                 }
             }
             Op::Cancel { id } => {
-                let (order, account) = self.orders[id as usize];
-                let _ = self.run(EngineOp::CancelOrder { account, order });
+                let (order_id, account_id) = self.orders[id as usize];
+                let EngineOp::CancelOrder { account, order } = &mut self.cancel.op else {
+                    unreachable!("cancel command")
+                };
+                (*account, *order) = (account_id, order_id);
+                let _ = self.run(Kind::Cancel);
             }
             Op::Modify { id, new_price_ticks, new_qty } => {
                 let (order, account) = self.orders[id as usize];
                 let filled = self.engine.order(order).map_or(0, |o| o.cum_qty.units());
-                let modify = Modify {
-                    account,
-                    order,
-                    price: Some(Price(new_price_ticks * TICK_UNITS)),
-                    qty: Some(Qty(filled + new_qty as i64 * QTY_SCALE)),
-                    tif: None,
-                    post_only: None,
-                    good_till: None,
-                };
-                let _ = self.run(EngineOp::ModifyOrder(modify));
+                let EngineOp::ModifyOrder(modify) = &mut self.modify.op else { unreachable!("modify command") };
+                modify.account = account;
+                modify.order = order;
+                modify.price = Some(Price(new_price_ticks * TICK_UNITS));
+                modify.qty = Some(Qty(filled + new_qty as i64 * QTY_SCALE));
+                let _ = self.run(Kind::Modify);
             }
         }
     }

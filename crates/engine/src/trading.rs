@@ -161,6 +161,7 @@ impl Engine {
         if market.state != MarketState::Open {
             return Err((RejectReason::ExchangeClosed, Note::MarketNotOpen));
         }
+        let state = self.accounts[order.account.get() as usize].markets.get(market_id);
         let is_market = new.kind == OrderKind::Market;
         let wrong_type = |note| Err((RejectReason::IncorrectOrderType, note));
         if is_market && new.post_only {
@@ -193,8 +194,7 @@ impl Engine {
                 order.qty = qty;
                 // Only SELL_* intents are capped by the position; BUY_* may open or add.
                 if new.intent.is_reducing() {
-                    let state = self.state(order.account, market_id);
-                    let available = state.map_or(0, |s| s.available_to_close(new.intent));
+                    let available = state.map_or(0, |at| self.states[at as usize].available_to_close(new.intent));
                     if qty.units() > available {
                         return Err((RejectReason::IncorrectQuantity, Note::ExceedsPosition));
                     }
@@ -212,11 +212,11 @@ impl Engine {
         if order.tif.rests() && self.resting_count(order.account) >= limits::OPEN_ORDERS_MAX {
             return Err((RejectReason::ExchangeOption, Note::TooManyOrders));
         }
-        let plan = if is_market {
+        let mut plan = if is_market {
             self.plan_market(new.slippage, order)?
         } else {
             let level = self.markets[market_id.get() as usize].level_of(order.price.unwrap_or_default());
-            Plan { limit: Some(level), risk_level: Some(level), risk_qty: order.qty, reach: None }
+            Plan { limit: Some(level), risk_level: Some(level), risk_qty: order.qty, reach: None, state: None }
         };
         let trades_on_arrival = is_market || self.crosses(market_id, order.side(), plan.limit);
         if new.post_only && trades_on_arrival {
@@ -227,10 +227,11 @@ impl Engine {
         let market = &self.markets[market_id.get() as usize];
         let rate = if trades_on_arrival { market.any_fee_rate() } else { market.maker_fee_rate() };
         if let Some(level) = plan.risk_level
-            && !self.fits(order.account, market_id, order.side(), level, plan.risk_qty, rate, None)
+            && !self.fits(order.account, state, market_id, order.side(), level, plan.risk_qty, rate, None)
         {
             return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
+        plan.state = state;
         Ok(plan)
     }
 
@@ -247,9 +248,13 @@ impl Engine {
         let reach = self.reach(market_id, order.account, side, limit, order.qty, order.cash_qty);
         if reach.qty.is_zero() {
             return match reach.end {
-                ReachEnd::SelfTrade => {
-                    Ok(Plan { limit: Some(limit), risk_level: None, risk_qty: Qty::ZERO, reach: Some(reach) })
-                }
+                ReachEnd::SelfTrade => Ok(Plan {
+                    limit: Some(limit),
+                    risk_level: None,
+                    risk_qty: Qty::ZERO,
+                    reach: Some(reach),
+                    state: None,
+                }),
                 ReachEnd::CashSpent => Err((RejectReason::IncorrectQuantity, Note::CashTooSmall)),
                 ReachEnd::Enough | ReachEnd::Exhausted => {
                     let opposite_empty = market.book.ladder(side.opposite()).best().is_none();
@@ -263,7 +268,7 @@ impl Engine {
         }
         let kill = order.tif == Tif::FillOrKill && !self.fills_entirely(market_id, side, &reach, order);
         let risk_level = if kill { None } else { reach.worst_level };
-        Ok(Plan { limit: Some(limit), risk_level, risk_qty: reach.qty, reach: Some(reach) })
+        Ok(Plan { limit: Some(limit), risk_level, risk_qty: reach.qty, reach: Some(reach), state: None })
     }
 
     /// Whether a dry run fills the order entirely (the fill-or-kill test). A quantity fills
@@ -399,10 +404,12 @@ impl Engine {
 
     /// True when the market's reservation, with an order of `qty` at `level` on `side` added
     /// (replacing the resting order `replacing`, if any), fits the account's free cash.
+    /// `state` is the account's state index in the market (`None`: it has none yet).
     #[expect(clippy::too_many_arguments, reason = "the order's parts, unpacked")]
     fn fits(
         &self,
         account: AccountId,
+        state: Option<u32>,
         market_id: MarketId,
         side: Side,
         level: u32,
@@ -414,7 +421,7 @@ impl Engine {
         let market = &self.markets[market_id.get() as usize];
         let fees = replacing.map_or_else(FeeCap::default, |slot| slot.fees);
         let reserve = order_reserve(rate, side, market.price_of(level), qty, &fees);
-        let reservation = match self.state(account, market_id) {
+        let reservation = match state.map(|at| &self.states[at as usize]) {
             Some(state) => {
                 state.exposure.reservation_after(state.position.net, side, reserve, replacing.map(|slot| slot.reserve))
             }
@@ -449,18 +456,29 @@ impl Engine {
                 return;
             }
         }
-        self.trade_incoming(order, &mut fees, plan.limit, out);
+        self.trade_incoming(order, &mut fees, plan.limit, plan.state, out);
     }
 
     /// Matches an accepted order, then rests or cancels what is left, then cleans up.
-    fn trade_incoming(&mut self, order: &mut Order, fees: &mut FeeCap, limit: Option<u32>, out: &mut Vec<Event>) {
-        let end = self.match_incoming(order, fees, limit, out);
+    /// `state` is the index of the order's account state in its market, when known (looked
+    /// up at most once per order: matching fills it in on the first fill).
+    fn trade_incoming(
+        &mut self,
+        order: &mut Order,
+        fees: &mut FeeCap,
+        limit: Option<u32>,
+        mut state: Option<u32>,
+        out: &mut Vec<Event>,
+    ) {
+        let end = self.match_incoming(order, fees, limit, &mut state, out);
         match end {
             MatchEnd::Filled => {}
             MatchEnd::SelfTrade => {
                 self.finish_incoming(order, Transition::Cancel, ExecKind::Canceled, Note::SelfTradePrevented, out)
             }
-            MatchEnd::Exhausted if order.kind == OrderKind::Limit && order.tif.rests() => self.rest(order, *fees),
+            MatchEnd::Exhausted if order.kind == OrderKind::Limit && order.tif.rests() => {
+                self.rest(order, *fees, state)
+            }
             MatchEnd::Exhausted => {
                 self.finish_incoming(order, Transition::Cancel, ExecKind::Canceled, Note::ImmediateRemainder, out)
             }
@@ -489,6 +507,7 @@ impl Engine {
         taker: &mut Order,
         fees: &mut FeeCap,
         limit: Option<u32>,
+        state: &mut Option<u32>,
         out: &mut Vec<Event>,
     ) -> MatchEnd {
         let market_id = taker.market.expect("accepted");
@@ -507,7 +526,11 @@ impl Engine {
                 return MatchEnd::SelfTrade;
             }
             let qty = Qty(taker.leaves_qty.units().min(maker.order.leaves_qty.units()));
-            self.fill(market_id, taker, fees, maker_at, level, qty, out);
+            let taker_state = match *state {
+                Some(index) => index,
+                None => *state.insert(self.state_index(taker.account, market_id)),
+            };
+            self.fill(market_id, taker, taker_state, fees, maker_at, level, qty, out);
             if taker.leaves_qty.is_zero() {
                 return MatchEnd::Filled;
             }
@@ -520,6 +543,7 @@ impl Engine {
         &mut self,
         market_id: MarketId,
         taker: &mut Order,
+        taker_state: u32,
         taker_fees: &mut FeeCap,
         maker_at: u32,
         level: u32,
@@ -547,8 +571,9 @@ impl Engine {
             order_reserve(resting_rate, maker_side, px, maker_order.leaves_qty, &slot.fees)
         };
         let old_reserve = std::mem::replace(&mut slot.reserve, new_reserve);
+        let maker_state = slot.state;
         self.markets[market_id.get() as usize].book.ladder_mut(maker_side).reduce(level, qty);
-        let state = &mut self.states[slot.state as usize];
+        let state = &mut self.states[maker_state as usize];
         state.exposure.remove(maker_side, maker_order.intent, old_reserve);
         state.exposure.add(maker_side, maker_order.intent, new_reserve);
         if maker_done {
@@ -557,8 +582,8 @@ impl Engine {
 
         apply_fill_to_order(taker, qty, px, taker_fee);
         let taker_side = taker.side();
-        let taker_party = self.settle_fill(taker.account, market_id, taker_side, qty, px, taker_fee);
-        let maker_party = self.settle_fill(maker_account, market_id, maker_side, qty, px, maker_fee);
+        let taker_party = self.settle_fill(taker.account, taker_state, market_id, taker_side, qty, px, taker_fee);
+        let maker_party = self.settle_fill(maker_account, maker_state, market_id, maker_side, qty, px, maker_fee);
         self.record_trade_stats(market_id, px, qty);
 
         out.push(Event::Trade(Trade {
@@ -585,9 +610,11 @@ impl Engine {
     }
 
     /// Moves cash, margin, fees and the position of one side of a fill.
+    #[expect(clippy::too_many_arguments, reason = "a fill side has this many parts")]
     fn settle_fill(
         &mut self,
         account_id: AccountId,
+        index: u32,
         market_id: MarketId,
         side: Side,
         qty: Qty,
@@ -595,7 +622,6 @@ impl Engine {
         fee: Cash,
     ) -> Party {
         let now = self.now;
-        let index = self.state_index(account_id, market_id);
         let account = &mut self.accounts[account_id.get() as usize];
         let state = &mut self.states[index as usize];
         let before = state.position.net;
@@ -667,15 +693,19 @@ impl Engine {
 
     // ----- resting and removal -----
 
-    /// Puts an accepted limit order with leaves on the book.
-    pub(crate) fn rest(&mut self, order: &Order, fees: FeeCap) {
+    /// Puts an accepted limit order with leaves on the book. `state` is the index of its
+    /// account's state in its market, if already known.
+    pub(crate) fn rest(&mut self, order: &Order, fees: FeeCap, state: Option<u32>) {
         let market_id = order.market.expect("accepted");
         let market = &self.markets[market_id.get() as usize];
         let side = order.side();
         let price = order.price.expect("limit price");
         let level = market.level_of(price);
         let reserve = order_reserve(market.maker_fee_rate(), side, price, order.leaves_qty, &fees);
-        let state = self.state_index(order.account, market_id);
+        let state = match state {
+            Some(index) => index,
+            None => self.state_index(order.account, market_id),
+        };
         let slot = Slot {
             order: *order,
             state,
@@ -891,7 +921,7 @@ impl Engine {
         }
         let crosses = self.crosses(market_id, new.side(), Some(level));
         let rate = if crosses { market.any_fee_rate() } else { market.maker_fee_rate() };
-        if !self.fits(old.account, market_id, new.side(), level, new.leaves_qty, rate, Some(slot)) {
+        if !self.fits(old.account, Some(slot.state), market_id, new.side(), level, new.leaves_qty, rate, Some(slot)) {
             return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
         Ok(new)
@@ -921,7 +951,7 @@ impl Engine {
             self.unrest(at);
             new.ts_inserted = self.now;
             self.report(out, &new, Report::of(ExecKind::Replace, Note::None));
-            self.trade_incoming(&mut new, &mut fees, Some(level), out);
+            self.trade_incoming(&mut new, &mut fees, Some(level), Some(state), out);
             return;
         }
         let market = &mut self.markets[market_id.get() as usize];
@@ -1111,6 +1141,8 @@ struct Plan {
     risk_qty: Qty,
     /// A dry run already made (market orders).
     reach: Option<Reach>,
+    /// The account's state index in the market, if it has one.
+    state: Option<u32>,
 }
 
 /// One side of a fill, after it was settled.
