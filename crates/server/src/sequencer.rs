@@ -27,10 +27,12 @@
 //!
 //! Start-up loads the newest valid snapshot (a damaged one is logged and skipped: the next
 //! older one, or else a full replay, is used; the journal is the source of truth), then
-//! replays only the journal records after it through `Core::apply`, the same path live writes
-//! take, while the journal still verifies the whole chain. Replay runs in two stages on two
-//! threads: one reads, verifies and decodes the journal, the other applies the entries. So
-//! the engine, the history store and the key registry come back exactly as they were. A
+//! replays only the journal records after it, while the journal still verifies the whole chain.
+//! Replay does what `Core::apply` does for live writes (the engine applies the command, the
+//! history store records its events, key grants are registered), split into three stages on
+//! three threads: one reads, verifies and decodes the journal, one runs the engine, one
+//! records the events in the history store. So the engine, the history store and the key
+//! registry come back exactly as they were. A
 //! snapshot that claims more records than the journal holds means acknowledged records were
 //! lost: start-up stops with an error.
 
@@ -42,7 +44,9 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use ed25519_dalek::VerifyingKey;
-use engine::{Command, Engine, EngineError, Event, Op, Reply, SnapshotDecoder, SnapshotEncoder, SnapshotError};
+use engine::{
+    Command, Engine, EngineError, Event, MarketRef, Op, Reply, SnapshotDecoder, SnapshotEncoder, SnapshotError,
+};
 use journal::{Entry, FileStorage, Journal, KeyGrant, Storage};
 use tokio::sync::oneshot;
 use types::{OrderId, Seq, Timestamp};
@@ -235,7 +239,10 @@ impl Core {
             .map(|(offset, write)| {
                 let seq = Seq(self.next_seq + offset as u64);
                 let entry = match write {
-                    Write::Op(op) => Entry::Command(Command { seq, ts, op }),
+                    Write::Op(mut op) => {
+                        resolve_market(&self.engine, &mut op);
+                        Entry::Command(Command { seq, ts, op })
+                    }
                     Write::Key(grant) => Entry::Key(grant),
                 };
                 (seq, entry)
@@ -474,49 +481,9 @@ fn recover_with(
             (0, None, Restored { engine: Engine::new(), history: History::default(), grants: Vec::new(), last_ts: 0 })
         }
     };
-    let Restored { mut engine, mut history, grants: restored_grants, mut last_ts } = restored;
-    let mut events = Vec::new();
-    let mut grants = Vec::new();
-    let mut replayed = 0u64;
-    // Two stages on two threads: one reads, verifies and decodes the journal, the other applies
-    // the entries, handed over in chunks through a bounded channel.
-    let (chunks, received) = sync_channel::<Vec<Entry>>(REPLAY_CHUNKS_MAX);
-    let opened = std::thread::scope(|scope| {
-        let reader = scope.spawn(move || {
-            let mut chunk = Vec::with_capacity(REPLAY_CHUNK);
-            let opened = Journal::open_after(
-                storage,
-                Seq(covered),
-                |_seq, entry: Entry| -> Result<(), std::convert::Infallible> {
-                    chunk.push(entry);
-                    if chunk.len() == REPLAY_CHUNK {
-                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(REPLAY_CHUNK));
-                        let _ = chunks.send(full);
-                    }
-                    Ok(())
-                },
-            );
-            if !chunk.is_empty() {
-                let _ = chunks.send(chunk);
-            }
-            opened
-        });
-        for chunk in received {
-            for entry in chunk {
-                replayed += 1;
-                match entry {
-                    Entry::Command(command) => {
-                        events.clear();
-                        let _ = engine.apply(&command, &mut events);
-                        history.record(command.ts, &events);
-                        last_ts = last_ts.max(command.ts.nanos());
-                    }
-                    Entry::Key(grant) => grants.push(grant),
-                }
-            }
-        }
-        reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    });
+    let Restored { engine, history, grants: restored_grants, last_ts } = restored;
+    let Replayed { opened, engine, history, grants, last_ts, replayed } =
+        replay(storage, Seq(covered), engine, history, last_ts);
     let (journal, report) = match opened {
         Ok(opened) => opened,
         Err(OpenError::Journal(error)) => return Err(error.into()),
@@ -534,7 +501,7 @@ fn recover_with(
         next_seq: journal.last_seq().get() + 1,
         journal,
         last_ts,
-        events,
+        events: Vec::new(),
         grants: Vec::new(),
         snapshots: snapshots.map(|(dir, every)| Snapshots::new(dir, covered, every)),
     };
@@ -549,6 +516,96 @@ fn recover_with(
         torn_tail,
     };
     Ok((core, recovered))
+}
+
+/// What a replay of the journal's tail produced.
+struct Replayed {
+    opened: Result<(Journal<JournalStorage>, journal::Recovery), journal::OpenError<std::convert::Infallible>>,
+    engine: Engine,
+    history: History,
+    /// Key grants found in the tail, in journal order.
+    grants: Vec<KeyGrant>,
+    last_ts: i64,
+    replayed: u64,
+}
+
+/// A chunk of replayed commands' events on its way from the engine to the history store:
+/// every command's events back to back, and per command its time and where its events end.
+#[derive(Default)]
+struct EventChunk {
+    events: Vec<Event>,
+    ends: Vec<(Timestamp, usize)>,
+}
+
+/// Replays the journal records after `covered` into `engine` and `history`, in three stages on
+/// three threads joined by bounded channels: one reads, verifies and decodes the journal; one
+/// applies the commands to the engine; the calling thread records their events in the history
+/// store. Emptied event chunks go back to the engine thread for reuse. The history store sees
+/// every command's events in journal order, exactly as `Core::apply` would record them.
+fn replay(
+    storage: JournalStorage,
+    covered: Seq,
+    mut engine: Engine,
+    mut history: History,
+    mut last_ts: i64,
+) -> Replayed {
+    let (chunks, received) = sync_channel::<Vec<Entry>>(REPLAY_CHUNKS_MAX);
+    let (applied, to_record) = sync_channel::<EventChunk>(REPLAY_CHUNKS_MAX);
+    let (recycle, recycled) = sync_channel::<EventChunk>(REPLAY_CHUNKS_MAX + 2);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut chunk = Vec::with_capacity(REPLAY_CHUNK);
+            let opened =
+                Journal::open_after(storage, covered, |_seq, entry: Entry| -> Result<(), std::convert::Infallible> {
+                    chunk.push(entry);
+                    if chunk.len() == REPLAY_CHUNK {
+                        let full = std::mem::replace(&mut chunk, Vec::with_capacity(REPLAY_CHUNK));
+                        let _ = chunks.send(full);
+                    }
+                    Ok(())
+                });
+            if !chunk.is_empty() {
+                let _ = chunks.send(chunk);
+            }
+            opened
+        });
+        let applier = scope.spawn(move || {
+            let mut grants = Vec::new();
+            let mut replayed = 0u64;
+            for chunk in received {
+                let mut out = recycled.try_recv().unwrap_or_default();
+                out.events.clear();
+                out.ends.clear();
+                for entry in chunk {
+                    replayed += 1;
+                    match entry {
+                        Entry::Command(command) => {
+                            let _ = engine.apply(&command, &mut out.events);
+                            out.ends.push((command.ts, out.events.len()));
+                            last_ts = last_ts.max(command.ts.nanos());
+                        }
+                        Entry::Key(grant) => grants.push(grant),
+                    }
+                }
+                if applied.send(out).is_err() {
+                    break;
+                }
+            }
+            (engine, grants, last_ts, replayed)
+        });
+        for chunk in to_record {
+            let mut start = 0;
+            for &(ts, end) in &chunk.ends {
+                history.record(ts, &chunk.events[start..end]);
+                start = end;
+            }
+            let _ = recycle.try_send(chunk);
+        }
+        let opened = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (engine, grants, last_ts, replayed) =
+            applier.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Replayed { opened, engine, history, grants, last_ts, replayed }
+    })
 }
 
 /// Starts the sequencer thread on a recovered core.
@@ -643,6 +700,131 @@ enum Pending {
     Read(ReadDone),
 }
 
+/// Replaces a market slug with the market's id when the market exists, before the command
+/// is journaled, so replay neither hashes slugs nor allocates them. The engine would resolve
+/// the slug the same way when applying the command: markets are never removed or renamed,
+/// so a slug known at stamping names the same market when the batch is applied. An unknown
+/// slug stays as sent, and the engine rejects it then (a market created later in the same
+/// batch still counts).
+fn resolve_market(engine: &Engine, op: &mut Op) {
+    let market = match op {
+        Op::PlaceOrder(new) => &mut new.market,
+        Op::ClosePosition(close) => &mut close.market,
+        _ => return,
+    };
+    if let MarketRef::Slug(slug) = market
+        && let Some(id) = engine.market_id(slug)
+    {
+        *market = MarketRef::Id(id);
+    }
+}
+
 fn entry_ts(entry: &Entry) -> Timestamp {
     entry.as_command().map_or_else(Timestamp::default, |command| command.ts)
+}
+
+#[cfg(test)]
+mod tests {
+    use engine::{ClosePosition, Intent, MarketSpec, MarketState, NewOrder, OrderKind, Size};
+    use types::{AccountId, MarketId, Price, Qty, Rate};
+
+    use super::*;
+
+    fn engine_spec(slug: &str) -> MarketSpec {
+        MarketSpec {
+            slug: slug.into(),
+            title: String::new(),
+            outcome: String::new(),
+            event_slug: String::new(),
+            tick: Price(100),
+            min_qty: Qty::ONE,
+            price_min: Price(100),
+            price_max: Price(9_900),
+            state: MarketState::Open,
+            taker_rate: Rate(69_500),
+            maker_rate: Rate(-12_500),
+        }
+    }
+
+    fn engine_with_market(slug: &str) -> (Engine, MarketId) {
+        let spec = engine_spec(slug);
+        let mut engine = Engine::new();
+        let command = Command { seq: Seq(1), ts: Timestamp(1), op: Op::CreateMarket(spec) };
+        match engine.apply(&command, &mut Vec::new()) {
+            Ok(Reply::Market(id)) => (engine, id),
+            other => panic!("market not created: {other:?}"),
+        }
+    }
+
+    fn place(market: MarketRef) -> Op {
+        Op::PlaceOrder(NewOrder {
+            account: AccountId(0),
+            market,
+            intent: Intent::BuyLong,
+            kind: OrderKind::Limit,
+            price: Some(Price(5_000)),
+            size: Size::Qty(Qty::ONE),
+            tif: None,
+            good_till: None,
+            post_only: false,
+            slippage: None,
+            manual: None,
+        })
+    }
+
+    /// Live writes through `submit`, then a full replay of the same journal: the replayed
+    /// state (engine, history store, key grants, last time) encodes to the same bytes. The
+    /// journal spans several replay chunks, and most commands trade.
+    #[test]
+    fn replay_across_many_chunks_rebuilds_the_same_state() {
+        let storage = journal::MemStorage::new();
+        let (mut live, _) = recover_from(Box::new(storage.clone()), Arc::new(Keys::default())).expect("empty journal");
+        let spec = engine_spec("rain");
+        let mut writes = vec![Write::Op(Op::CreateMarket(spec))];
+        for name in ["maker", "taker"] {
+            writes.push(Write::Op(Op::CreateAccount { name: name.into() }));
+        }
+        for account in [AccountId(0), AccountId(1)] {
+            let amount = types::Cash::from_dollars(1_000_000).expect("small");
+            writes.push(Write::Op(Op::Deposit { account, amount }));
+        }
+        live.submit(writes).expect("set-up");
+        let commands = 3 * REPLAY_CHUNK + 17;
+        for round in 0..commands / 2 {
+            let price = Price(100 * (40 + (round % 20) as u32));
+            let order = |account, intent| {
+                let Op::PlaceOrder(mut new) = place(MarketRef::Slug("rain".into())) else { unreachable!() };
+                (new.account, new.intent, new.price) = (account, intent, Some(price));
+                Write::Op(Op::PlaceOrder(new))
+            };
+            let results = live
+                .submit(vec![order(AccountId(0), Intent::BuyShort), order(AccountId(1), Intent::BuyLong)])
+                .expect("orders");
+            assert!(results.iter().all(Result::is_ok));
+        }
+        assert!(live.history.executions_count() > commands as u64);
+
+        let (replayed, recovered) = recover_from(Box::new(storage), Arc::new(Keys::default())).expect("replay");
+        assert_eq!(recovered.replayed, live.next_seq - 1);
+        assert_eq!(replayed.engine.state_hash(), live.engine.state_hash());
+        assert!(replayed.encode_snapshot() == live.encode_snapshot(), "replayed state differs from live state");
+    }
+
+    #[test]
+    fn known_slugs_are_journaled_as_ids_and_unknown_ones_as_sent() {
+        let (engine, id) = engine_with_market("rain");
+        let mut op = place(MarketRef::Slug("rain".into()));
+        resolve_market(&engine, &mut op);
+        assert_eq!(op, place(MarketRef::Id(id)));
+
+        let mut op = place(MarketRef::Slug("snow".into()));
+        resolve_market(&engine, &mut op);
+        assert_eq!(op, place(MarketRef::Slug("snow".into())));
+
+        let close =
+            |market| Op::ClosePosition(ClosePosition { account: AccountId(0), market, slippage: None, manual: None });
+        let mut op = close(MarketRef::Slug("rain".into()));
+        resolve_market(&engine, &mut op);
+        assert_eq!(op, close(MarketRef::Id(id)));
+    }
 }

@@ -16,7 +16,9 @@
 
 use std::time::Instant;
 
-use engine::{Command, Engine, Intent, MarketRef, MarketSpec, MarketState, Modify, NewOrder, Op, OrderKind, Size, Tif};
+use engine::{
+    Command, Engine, Intent, MarketRef, MarketSpec, MarketState, Modify, NewOrder, Op, OrderKind, Reply, Size, Tif,
+};
 use journal::{Entry, Journal};
 use types::{AccountId, Cash, OrderId, Price, QTY_SCALE, Qty, Rate, Seq, Timestamp};
 
@@ -142,7 +144,10 @@ fn write_journal(dir: &std::path::Path, trading_commands: u64) -> u64 {
         taker_rate: Rate(69_500),
         maker_rate: Rate(-12_500),
     };
-    push(Op::CreateMarket(spec), &mut engine, &mut batch, &mut journal).expect("market");
+    let Reply::Market(market) = push(Op::CreateMarket(spec), &mut engine, &mut batch, &mut journal).expect("market")
+    else {
+        panic!("market not created")
+    };
     for index in 0..ACCOUNTS {
         push(Op::CreateAccount { name: format!("trader-{index}") }, &mut engine, &mut batch, &mut journal)
             .expect("account");
@@ -180,7 +185,8 @@ fn write_journal(dir: &std::path::Path, trading_commands: u64) -> u64 {
             };
             Op::PlaceOrder(NewOrder {
                 account,
-                market: MarketRef::Slug("bench".into()),
+                // As the server journals it: the sequencer replaces a known slug by its id.
+                market: MarketRef::Id(market),
                 intent: if buy { Intent::BuyLong } else { Intent::BuyShort },
                 kind: OrderKind::Limit,
                 price: Some(Price(ticks * 100)),
@@ -193,7 +199,7 @@ fn write_journal(dir: &std::path::Path, trading_commands: u64) -> u64 {
             })
         };
         let placed = matches!(op, Op::PlaceOrder(_));
-        if let Ok(engine::Reply::Order(id)) = push(op, &mut engine, &mut batch, &mut journal)
+        if let Ok(Reply::Order(id)) = push(op, &mut engine, &mut batch, &mut journal)
             && placed
             && engine.order(id).is_some()
         {
