@@ -330,7 +330,11 @@ impl Matcher<'_> {
     fn same_request(&self, sent: &Sent, command: &Journaled) -> Result<(), String> {
         let account = self.ids[self.driver.index];
         let differs = || format!("command {} = {:?}", command.seq, command.op);
-        let slug_is = |market: &MarketRef, index: usize| matches!(market, MarketRef::Slug(slug) if &**slug == MARKETS[index].slug);
+        // The sequencer journals a known slug as its market's id.
+        let slug_is = |market: &MarketRef, index: usize| match market {
+            MarketRef::Slug(slug) => &**slug == MARKETS[index].slug,
+            MarketRef::Id(id) => self.replayed.engine.market_id(MARKETS[index].slug) == Some(*id),
+        };
         let same = match (&sent.req, &command.op) {
             (Req::Create { market, intent, market_order, price, qty, tif, .. }, Op::PlaceOrder(new)) => {
                 let kind = if *market_order { OrderKind::Market } else { OrderKind::Limit };
@@ -631,7 +635,7 @@ mod tests {
         let mut driver = Driver::new(0, &accounts[0], Rng::new(1));
         driver.log = log;
         let replayed = Replayed {
-            engine: Engine::new(),
+            engine: engine_with_rain(),
             last_seq: 0,
             commands: 0,
             by_account: HashMap::new(),
@@ -643,6 +647,43 @@ mod tests {
         let mut matcher = Matcher { driver: &driver, ids: &ids, replayed: &replayed, boundaries, cycle };
         let mut tally = Tally::default();
         matcher.run(journaled, &mut tally, &mut Expect::default()).map(|()| tally)
+    }
+
+    /// An engine holding market 0 ("rain") as id 0, as the replay of a journal would.
+    fn engine_with_rain() -> Engine {
+        let spec = engine::MarketSpec {
+            slug: MARKETS[0].slug.into(),
+            title: String::new(),
+            outcome: String::new(),
+            event_slug: String::new(),
+            tick: Price(100),
+            min_qty: Qty(10_000),
+            price_min: Price(100),
+            price_max: Price(9_900),
+            state: engine::MarketState::Open,
+            taker_rate: types::Rate::ZERO,
+            maker_rate: types::Rate::ZERO,
+        };
+        let mut engine = Engine::new();
+        let command = engine::Command { seq: types::Seq(1), ts: types::Timestamp(1), op: Op::CreateMarket(spec) };
+        engine.apply(&command, &mut Vec::new()).expect("market");
+        engine
+    }
+
+    #[test]
+    fn a_market_journaled_by_id_matches_its_slug() {
+        let by_id = |seq, market| {
+            let mut journaled = placed(seq, 10_000, Ok(Reply::Order(OrderId(seq))), 2);
+            if let Op::PlaceOrder(new) = &mut journaled.op {
+                new.market = market;
+            }
+            journaled
+        };
+        let log = vec![create(1, 10_000, acked(11))];
+        assert!(run(log, &[by_id(11, MarketRef::Id(types::MarketId(0)))], &[10], 1).is_ok());
+        let log = vec![create(1, 10_000, acked(11))];
+        let error = run(log, &[by_id(11, MarketRef::Id(types::MarketId(1)))], &[10], 1).unwrap_err();
+        assert!(error.contains("journal has command 11"), "{error}");
     }
 
     #[test]
