@@ -42,15 +42,17 @@ pub fn exact_fee(rate: Rate, qty: Qty, px: Price) -> i128 {
 /// An exact fee rounded to the cent, half to even.
 pub fn round_to_cent(exact: i128) -> Cash {
     // Fast path: 64-bit division by a constant compiles to a multiply; 128-bit does not.
-    if let Ok(small) = u64::try_from(exact) {
+    // Half to even is symmetric about zero, so a rebate rounds as its magnitude, negated.
+    if let Ok(magnitude) = u64::try_from(exact.unsigned_abs()) {
         let per_cent = EXACT_PER_CENT as u64;
-        let (cents, remainder) = (small / per_cent, small % per_cent);
+        let (cents, remainder) = (magnitude / per_cent, magnitude % per_cent);
         let up = match (2 * remainder).cmp(&per_cent) {
             std::cmp::Ordering::Less => false,
             std::cmp::Ordering::Greater => true,
             std::cmp::Ordering::Equal => cents % 2 == 1,
         };
-        return cash_from_cents(i128::from(cents + u64::from(up)));
+        let cents = i128::from(cents + u64::from(up));
+        return cash_from_cents(if exact < 0 { -cents } else { cents });
     }
     cash_from_cents(div_round_half_even(exact, EXACT_PER_CENT))
 }
@@ -138,11 +140,23 @@ mod tests {
 
     #[test]
     fn fast_and_wide_paths_agree() {
-        for exact in [0, 1, EXACT_PER_CENT / 2, EXACT_PER_CENT * 3 / 2, EXACT_PER_CENT * 5 / 2 + 1, u64::MAX as i128] {
+        let magnitudes = [
+            0,
+            1,
+            EXACT_PER_CENT / 2 - 1,
+            EXACT_PER_CENT / 2,
+            EXACT_PER_CENT / 2 + 1,
+            EXACT_PER_CENT * 3 / 2,
+            EXACT_PER_CENT * 5 / 2,
+            EXACT_PER_CENT * 5 / 2 + 1,
+            u64::MAX as i128,
+        ];
+        for exact in magnitudes.into_iter().flat_map(|m| [m, -m]) {
             let wide = cash_from_cents(div_round_half_even(exact, EXACT_PER_CENT));
             assert_eq!(round_to_cent(exact), wide, "{exact}");
         }
         assert_eq!(round_to_cent(u64::MAX as i128 + 1), cash_from_cents(1845));
+        assert_eq!(round_to_cent(-(u64::MAX as i128) - 1), cash_from_cents(-1845));
     }
 
     #[test]
