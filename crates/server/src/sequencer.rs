@@ -32,9 +32,8 @@
 //! history store records its events, key grants are registered), split into three stages on
 //! three threads: one reads, verifies and decodes the journal, one runs the engine, one
 //! records the events in the history store. So the engine, the history store and the key
-//! registry come back exactly as they were. A
-//! snapshot that claims more records than the journal holds means acknowledged records were
-//! lost: start-up stops with an error.
+//! registry come back exactly as they were. A snapshot that claims more records than the
+//! journal holds means acknowledged records were lost: start-up stops with an error.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
