@@ -174,23 +174,15 @@ pub(crate) fn markdown(summary: &Summary) -> String {
 /// Today's date (UTC) as YYYY-MM-DD, from the system clock.
 fn today() -> String {
     let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_secs());
-    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
-    let (year, month, day) = civil_from_days(days);
-    format!("{year:04}-{month:02}-{day:02}")
+    date_of(i64::try_from(seconds).unwrap_or(0))
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+/// The UTC date of a Unix time in seconds, as YYYY-MM-DD (the date part of its RFC 3339 form).
+fn date_of(unix_seconds: i64) -> String {
+    let mut text =
+        protocol::format_timestamp(types::Timestamp(unix_seconds.saturating_mul(types::Timestamp::NANOS_PER_S)));
+    text.truncate("YYYY-MM-DD".len());
+    text
 }
 
 #[cfg(test)]
@@ -199,8 +191,9 @@ mod tests {
 
     #[test]
     fn dates_are_gregorian() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_723), (2024, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        const DAY: i64 = 86_400;
+        assert_eq!(date_of(0), "1970-01-01");
+        assert_eq!(date_of(19_723 * DAY), "2024-01-01");
+        assert_eq!(date_of(19_782 * DAY + DAY - 1), "2024-02-29");
     }
 }

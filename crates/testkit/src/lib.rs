@@ -60,6 +60,28 @@ impl Drop for Serving {
     }
 }
 
+/// The config the client and CLI tests share: data in `data_dir`, `requests_per_second` per
+/// key (0: unlimited), a 2 s blocking limit, two open markets (`rain` in whole contracts,
+/// `btc` in hundredths, tick $0.01), and three accounts with one key each, `keys` as
+/// `(key_id, secret)`: `maker` ($100,000), `trader` and `other` ($1,000 each).
+pub fn two_market_config(data_dir: &std::path::Path, requests_per_second: u32, keys: [(&str, &str); 3]) -> String {
+    let mut text = format!(
+        "data_dir = \"{}\"\n[limits]\nrequests_per_second_per_key = {requests_per_second}\nmax_block_time_s = 2\n",
+        data_dir.display()
+    );
+    for (slug, title, min_qty) in [("rain", "Will it rain?", "1"), ("btc", "Will BTC rise?", "0.01")] {
+        text.push_str(&format!(
+            "[[markets]]\nslug = \"{slug}\"\ntitle = \"{title}\"\nevent_slug = \"{slug}-event\"\ntick_size = \"0.01\"\nmin_trade_qty = \"{min_qty}\"\n"
+        ));
+    }
+    for ((name, cash), (key_id, secret)) in
+        [("maker", "100000"), ("trader", "1000"), ("other", "1000")].into_iter().zip(keys)
+    {
+        text.push_str(&account_toml(name, cash, key_id, secret));
+    }
+    text
+}
+
 /// One `[[accounts]]` table with its opening cash and one key (`secret`: base64 seed).
 pub fn account_toml(name: &str, cash: &str, key_id: &str, secret: &str) -> String {
     let public = protocol::encode_base64(&protocol::public_key(secret).expect("a valid test secret"));

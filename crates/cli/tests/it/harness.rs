@@ -23,24 +23,6 @@ pub(crate) const OTHER: (&str, &str) =
 const ENVIRONMENT: [&str; 5] =
     ["PMX_URL", "POLYMARKET_KEY_ID", "POLYMARKET_SECRET_KEY", "POLYMARKET_US_KEY_ID", "POLYMARKET_US_SECRET_KEY"];
 
-fn config_text(data_dir: &std::path::Path) -> String {
-    let mut text = format!(
-        "data_dir = \"{}\"\n[limits]\nrequests_per_second_per_key = 0\nmax_block_time_s = 2\n",
-        data_dir.display()
-    );
-    for (slug, title, min_qty) in [("rain", "Will it rain?", "1"), ("btc", "Will BTC rise?", "0.01")] {
-        text.push_str(&format!(
-            "[[markets]]\nslug = \"{slug}\"\ntitle = \"{title}\"\nevent_slug = \"{slug}-event\"\ntick_size = \"0.01\"\nmin_trade_qty = \"{min_qty}\"\n"
-        ));
-    }
-    for (name, cash, (key_id, secret)) in
-        [("maker", "100000", MAKER), ("trader", "1000", TRADER), ("other", "1000", OTHER)]
-    {
-        text.push_str(&testkit::account_toml(name, cash, key_id, secret));
-    }
-    text
-}
-
 /// A running server; stopped when dropped.
 pub(crate) struct TestServer {
     pub(crate) url: String,
@@ -57,7 +39,7 @@ impl TestServer {
             let json = format!("{{\"keyId\": \"{key_id}\", \"secretKey\": \"{secret}\"}}\n");
             std::fs::write(dir.path().join(format!("{name}.json")), json).unwrap();
         }
-        let config = Config::parse(&config_text(dir.path())).unwrap();
+        let config = Config::parse(&testkit::two_market_config(dir.path(), 0, [MAKER, TRADER, OTHER])).unwrap();
         TestServer::run(config, dir).await
     }
 

@@ -19,26 +19,6 @@ pub(crate) const TRADER: (&str, &str) =
 pub(crate) const OTHER: (&str, &str) =
     ("2f5b7c3e-4d6a-4e8f-a0b1-2c3d4e5f6a03", "MzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzMzM=");
 
-/// The TOML config, with `limits` spliced in (e.g. a rate limit).
-fn config_text(data_dir: &std::path::Path, requests_per_second: u32) -> String {
-    let mut text = format!(
-        "data_dir = \"{}\"\n[limits]\nrequests_per_second_per_key = {requests_per_second}\nmax_block_time_s = 2\n",
-        data_dir.display()
-    );
-    text.push_str(
-        "[[markets]]\nslug = \"rain\"\ntitle = \"Will it rain?\"\nevent_slug = \"weather\"\ntick_size = \"0.01\"\nmin_trade_qty = \"1\"\n",
-    );
-    text.push_str(
-        "[[markets]]\nslug = \"btc\"\ntitle = \"Will BTC rise?\"\nevent_slug = \"crypto\"\ntick_size = \"0.01\"\nmin_trade_qty = \"0.01\"\n",
-    );
-    for (name, cash, (key_id, secret)) in
-        [("maker", "100000", MAKER), ("trader", "1000", TRADER), ("other", "1000", OTHER)]
-    {
-        text.push_str(&testkit::account_toml(name, cash, key_id, secret));
-    }
-    text
-}
-
 /// A running server; stopped when dropped.
 pub(crate) struct TestServer {
     pub(crate) url: String,
@@ -55,7 +35,9 @@ impl TestServer {
     /// `requests_per_second` per key and per IP (0 = none).
     pub(crate) async fn start_limited(requests_per_second: u32) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let config = Config::parse(&config_text(dir.path(), requests_per_second)).unwrap();
+        let config =
+            Config::parse(&testkit::two_market_config(dir.path(), requests_per_second, [MAKER, TRADER, OTHER]))
+                .unwrap();
         let serving = testkit::Serving::spawn(Server::start(&config).unwrap()).await;
         TestServer { url: serving.url(), _serving: serving, _dir: dir }
     }
