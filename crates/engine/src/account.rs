@@ -27,10 +27,12 @@ use crate::order::{Intent, Side};
 use crate::position::Position;
 
 /// An account.
+///
+/// Laid out (C order, cache-line aligned) so that what every order reads (cash, margin, the
+/// order count and the inline state entry) shares one cache line.
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 pub struct Account {
-    pub id: AccountId,
-    pub name: Box<str>,
     /// `currentBalance`.
     pub cash: Cash,
     /// `marginRequirement`: $1 per short contract, over all markets.
@@ -38,6 +40,8 @@ pub struct Account {
     /// Live orders over all markets (bounded by `limits::OPEN_ORDERS_MAX`).
     pub(crate) orders_count: usize,
     pub(crate) markets: MarketMap,
+    pub id: AccountId,
+    pub name: Box<str>,
 }
 
 impl Account {
@@ -53,44 +57,72 @@ impl Account {
 
 /// Where an account's per-market states live: market id -> index into `Engine::states`,
 /// sorted by market id. Accounts trade in few markets, so a sorted vector beats a tree, and
-/// iteration order is deterministic. States never move once created, so resting orders keep
+/// iteration order is deterministic. The entry of the lowest market id is kept inline: an
+/// account trading one market finds its state without following a pointer to the heap (a
+/// likely cache miss on every order). States never move once created, so resting orders keep
 /// their state's index (`Slot::state`) and reach it without a lookup.
 #[derive(Clone, Debug, Default)]
+#[repr(C)]
 pub(crate) struct MarketMap {
-    entries: Vec<(MarketId, u32)>,
+    /// The entry of the lowest market id, if any.
+    first: Option<(MarketId, u32)>,
+    /// The other entries, ascending.
+    rest: Vec<(MarketId, u32)>,
 }
 
 impl MarketMap {
     /// A map over `entries`, which must be sorted by market id without repeats.
     pub(crate) fn from_entries(entries: Vec<(MarketId, u32)>) -> MarketMap {
         debug_assert!(entries.windows(2).all(|pair| pair[0].0 < pair[1].0));
-        MarketMap { entries }
+        let mut entries = entries.into_iter();
+        MarketMap { first: entries.next(), rest: entries.collect() }
     }
 
+    #[inline]
     pub(crate) fn get(&self, market: MarketId) -> Option<u32> {
-        let at = self.entries.binary_search_by_key(&market, |(id, _)| *id).ok()?;
-        Some(self.entries[at].1)
+        let (first, index) = self.first?;
+        if first == market {
+            return Some(index);
+        }
+        if market < first {
+            return None;
+        }
+        let at = self.rest.binary_search_by_key(&market, |(id, _)| *id).ok()?;
+        Some(self.rest[at].1)
     }
 
     /// Records `index` as the state of `market` (which must be new to this account).
     pub(crate) fn insert(&mut self, market: MarketId, index: u32) {
-        let at = self.entries.binary_search_by_key(&market, |(id, _)| *id).expect_err("state exists");
-        self.entries.insert(at, (market, index));
+        match self.first {
+            None => self.first = Some((market, index)),
+            Some(first) if market < first.0 => {
+                self.rest.insert(0, first);
+                self.first = Some((market, index));
+            }
+            Some(first) => {
+                debug_assert!(market != first.0, "state exists");
+                let at = self.rest.binary_search_by_key(&market, |(id, _)| *id).expect_err("state exists");
+                self.rest.insert(at, (market, index));
+            }
+        }
     }
 
     /// Number of markets the account has state in.
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        usize::from(self.first.is_some()) + self.rest.len()
     }
 
     /// The state index of the market of `rank` in ascending market id.
     pub(crate) fn index_at(&self, rank: usize) -> u32 {
-        self.entries[rank].1
+        match (rank, self.first) {
+            (0, Some((_, index))) => index,
+            _ => self.rest[rank - 1].1,
+        }
     }
 
     /// `(market, state index)` in ascending market id.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (MarketId, u32)> + '_ {
-        self.entries.iter().copied()
+        self.first.into_iter().chain(self.rest.iter().copied())
     }
 }
 
@@ -102,13 +134,30 @@ pub(crate) struct OrderReserve {
     pub(crate) fee: i64,
 }
 
-/// Totals of one side's open orders. Sums of many orders are kept in `i128`: a single
-/// order's figures fit `i64`, their sum need not.
+/// Totals of one side's open orders, in `i64` so that an account's state in a market fits
+/// two cache lines. Every figure stays within `limits::OPEN_SIDE_MAX` (2^62): an order that
+/// would take a total past it is refused (`reservation_after` returns `None`; such an order
+/// is unfunded anyway), and a fill only lowers them. The headroom to `i64::MAX` covers the
+/// cent a fee bound can move by.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct SideTotals {
-    pub(crate) qty: i128,
-    pub(crate) notional: i128,
-    pub(crate) fee: i128,
+    pub(crate) qty: i64,
+    pub(crate) notional: i64,
+    pub(crate) fee: i64,
+}
+
+impl SideTotals {
+    /// These totals with `add` in place of `replaced`, if every figure stays within
+    /// `OPEN_SIDE_MAX`. A single order's figures are below 2^60, so nothing overflows.
+    fn changed(self, add: OrderReserve, replaced: OrderReserve) -> Option<SideTotals> {
+        let changed = SideTotals {
+            qty: self.qty + (add.qty - replaced.qty),
+            notional: self.notional + (add.notional - replaced.notional),
+            fee: self.fee + (add.fee - replaced.fee),
+        };
+        let max = crate::engine::limits::OPEN_SIDE_MAX;
+        (changed.qty <= max && changed.notional <= max && changed.fee <= max).then_some(changed)
+    }
 }
 
 /// Aggregates of an account's open orders in one market.
@@ -128,9 +177,9 @@ impl Exposure {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.offers,
         };
-        total.qty += i128::from(reserve.qty);
-        total.notional += i128::from(reserve.notional);
-        total.fee += i128::from(reserve.fee);
+        total.qty += reserve.qty;
+        total.notional += reserve.notional;
+        total.fee += reserve.fee;
         match intent {
             Intent::SellLong => self.sell_long += reserve.qty,
             Intent::SellShort => self.sell_short += reserve.qty,
@@ -143,27 +192,20 @@ impl Exposure {
         self.add(side, intent, negated);
     }
 
-    /// The reservation once `add` joins `side` (replacing `replaced`, of the same side, if
-    /// any): the risk check of a new or modified order, without touching `self`.
+    /// The reservation once `add` joins `side` (replacing `replaced`, of the same side; zero
+    /// for none): the risk check of a new or modified order, without touching `self`. `None`
+    /// when the side's totals would pass `limits::OPEN_SIDE_MAX`.
     pub(crate) fn reservation_after(
         &self,
         net: Qty,
         side: Side,
         add: OrderReserve,
-        replaced: Option<OrderReserve>,
-    ) -> i128 {
-        let change = |totals: SideTotals| {
-            let replaced = replaced.unwrap_or_default();
-            SideTotals {
-                qty: totals.qty + i128::from(add.qty - replaced.qty),
-                notional: totals.notional + i128::from(add.notional - replaced.notional),
-                fee: totals.fee + i128::from(add.fee - replaced.fee),
-            }
-        };
-        match side {
-            Side::Buy => reservation_of(&change(self.bids), &self.offers, net),
-            Side::Sell => reservation_of(&self.bids, &change(self.offers), net),
-        }
+        replaced: OrderReserve,
+    ) -> Option<i128> {
+        Some(match side {
+            Side::Buy => reservation_of(&self.bids.changed(add, replaced)?, &self.offers, net),
+            Side::Sell => reservation_of(&self.bids, &self.offers.changed(add, replaced)?, net),
+        })
     }
 
     /// The worst-case buying-power loss of these orders given net position `net`.
@@ -172,25 +214,32 @@ impl Exposure {
     }
 }
 
-/// The reservation formula of the module doc, for side totals `bids` and `offers`.
+/// The reservation formula of the module doc, for side totals `bids` and `offers`, in
+/// `i128` (a dollar per contract of a 2^62 total does not fit `i64`).
 fn reservation_of(bids: &SideTotals, offers: &SideTotals, net: Qty) -> i128 {
     let dollar = i128::from(PRICE_SCALE);
-    let long = i128::from(net.units().max(0));
-    let short = i128::from((-net.units()).max(0));
-    let loss_bids = bids.notional + bids.fee - dollar * bids.qty.min(short);
-    let loss_offers = dollar * (offers.qty - long).max(0) + offers.fee - offers.notional;
+    let long = net.units().max(0);
+    let short = (-net.units()).max(0);
+    let loss_bids = i128::from(bids.notional) + i128::from(bids.fee) - dollar * i128::from(bids.qty.min(short));
+    let loss_offers =
+        dollar * i128::from((offers.qty - long).max(0)) + i128::from(offers.fee) - i128::from(offers.notional);
     loss_bids.max(loss_offers).max(0)
 }
 
 /// An account's state in one market.
+///
+/// Laid out (C order, cache-line aligned) so that placing or removing an order touches the
+/// exposure and the list ends, the lines at the front, and the risk check adds only the line
+/// holding the net position.
 #[derive(Clone, Debug)]
+#[repr(C, align(64))]
 pub(crate) struct AccountMarket {
-    pub(crate) position: Position,
     pub(crate) exposure: Exposure,
     /// Oldest and newest of the account's live orders here (intrusive list through slots).
     pub(crate) head: u32,
     pub(crate) tail: u32,
     pub(crate) orders_count: u32,
+    pub(crate) position: Position,
 }
 
 impl Default for AccountMarket {
@@ -228,16 +277,41 @@ mod tests {
     const DOLLAR: i128 = 100_000_000;
 
     #[test]
-    fn totals_of_many_maximal_orders_do_not_overflow() {
-        // Each order's figures fit i64; twenty of them at the largest quantity do not.
+    fn side_totals_stop_at_the_limit() {
+        // Offers of the largest quantity at $0.999 (figures the engine's price bounds never
+        // allow): each adds nearly 10^18 of notional, so the fifth would pass 2^62.
         let qty = crate::engine::limits::QTY_MAX.units();
-        let reserve = OrderReserve { qty, notional: qty * 9_900, fee: 0 };
+        let reserve = OrderReserve { qty, notional: qty * 9_990, fee: 0 };
         let mut exposure = Exposure::default();
-        for _ in 0..20 {
+        for _ in 0..4 {
+            assert!(exposure.reservation_after(Qty::ZERO, Side::Sell, reserve, OrderReserve::default()).is_some());
             exposure.add(Side::Sell, Intent::BuyShort, reserve);
         }
-        let expected = 20 * i128::from(qty) * i128::from(PRICE_SCALE - 9_900);
+        assert_eq!(exposure.reservation_after(Qty::ZERO, Side::Sell, reserve, OrderReserve::default()), None);
+        // Replacing one of them by an equal order stays within the limit; the bids are apart.
+        assert!(exposure.reservation_after(Qty::ZERO, Side::Sell, reserve, reserve).is_some());
+        assert!(exposure.reservation_after(Qty::ZERO, Side::Buy, reserve, OrderReserve::default()).is_some());
+        let expected = 4 * i128::from(qty) * i128::from(PRICE_SCALE - 9_990);
         assert_eq!(exposure.reservation(Qty::ZERO), expected);
+    }
+
+    #[test]
+    fn market_map_keeps_ascending_order_with_the_lowest_inline() {
+        let mut map = MarketMap::default();
+        assert_eq!((map.len(), map.get(MarketId(3))), (0, None));
+        for (market, index) in [(5, 0), (2, 1), (9, 2), (7, 3), (1, 4)] {
+            map.insert(MarketId(market), index);
+        }
+        let entries: Vec<(u32, u32)> = map.iter().map(|(m, i)| (m.get(), i)).collect();
+        assert_eq!(entries, [(1, 4), (2, 1), (5, 0), (7, 3), (9, 2)]);
+        assert_eq!(map.len(), 5);
+        assert_eq!((0..5).map(|rank| map.index_at(rank)).collect::<Vec<_>>(), [4, 1, 0, 3, 2]);
+        for (market, index) in entries {
+            assert_eq!(map.get(MarketId(market)), Some(index));
+        }
+        assert_eq!((map.get(MarketId(0)), map.get(MarketId(6)), map.get(MarketId(10))), (None, None, None));
+        let rebuilt = MarketMap::from_entries(map.iter().collect());
+        assert!(rebuilt.iter().eq(map.iter()));
     }
 
     #[test]

@@ -15,27 +15,30 @@
 
 use types::{OrderId, Qty};
 
+use crate::account::OrderReserve;
 use crate::fees::FeeCap;
 use crate::order::{Order, Side};
 
 /// The null link.
 pub(crate) const NIL: u32 = u32::MAX;
 
-/// A live order and its links.
+/// A live order and its links. The links come first (C order), so relinking a neighbour
+/// touches the slot's first cache line only.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub(crate) struct Slot {
-    pub(crate) order: Order,
-    /// Index of the account's state in the order's market (`Engine::states`).
-    pub(crate) state: u32,
-    /// Ladder index of the order's level.
-    pub(crate) level: u32,
     pub(crate) prev: u32,
     pub(crate) next: u32,
     pub(crate) account_prev: u32,
     pub(crate) account_next: u32,
+    /// Ladder index of the order's level.
+    pub(crate) level: u32,
+    /// Index of the account's state in the order's market (`Engine::states`).
+    pub(crate) state: u32,
+    pub(crate) order: Order,
     pub(crate) fees: FeeCap,
     /// The exposure this order currently contributes (see `account::Exposure`).
-    pub(crate) reserve: crate::account::OrderReserve,
+    pub(crate) reserve: OrderReserve,
 }
 
 /// The slab of live orders.
@@ -113,19 +116,27 @@ impl OrderIndex {
 }
 
 impl Store {
-    pub(crate) fn insert(&mut self, slot: Slot) -> u32 {
-        let id = slot.order.id;
+    /// Stores a new live order, unlinked, and indexes it; returns its slot position. The
+    /// slot is written in place (a reused slot is overwritten field by field), so the order
+    /// is copied once.
+    pub(crate) fn insert(&mut self, order: &Order, state: u32, fees: FeeCap, reserve: OrderReserve) -> u32 {
         let at = match self.free.pop() {
             Some(at) => {
-                self.slots[at as usize] = slot;
+                let slot = &mut self.slots[at as usize];
+                slot.order = *order;
+                slot.state = state;
+                slot.fees = fees;
+                slot.reserve = reserve;
                 at
             }
             None => {
+                let (prev, next, account_prev, account_next, level) = (NIL, NIL, NIL, NIL, NIL);
+                let slot = Slot { order: *order, state, level, prev, next, account_prev, account_next, fees, reserve };
                 self.slots.push(slot);
                 (self.slots.len() - 1) as u32
             }
         };
-        self.index.insert(id, at);
+        self.index.insert(order.id, at);
         at
     }
 

@@ -28,6 +28,12 @@ pub mod limits {
     /// Largest cash outstanding (deposits less withdrawals): $10^8. With it, and prices within
     /// [0.01, 0.99], every balance, margin and notional fits in `i64` minor units.
     pub const DEPOSITS_MAX: Cash = Cash(100_000_000 * types::CASH_SCALE);
+    /// Largest total of one figure (quantity, notional or fee bound, in minor units) over
+    /// one side of an account's open orders in one market: 2^62, about $4.6 x 10^10 of
+    /// notional, so the totals fit `i64`. Never binding: open orders that large need more
+    /// buying power than `DEPOSITS_MAX` provides (see `Engine::fits`), so an order that would
+    /// pass it is refused as unfunded.
+    pub const OPEN_SIDE_MAX: i64 = 1 << 62;
     /// Most resting orders one account may have.
     pub const OPEN_ORDERS_MAX: usize = 10_000;
     /// Most markets.
@@ -282,6 +288,7 @@ impl Engine {
         self.states_of(account).map(|(_, state)| state.reservation()).sum()
     }
 
+    #[inline]
     pub(crate) fn resolve_market(&self, market: &MarketRef) -> Option<MarketId> {
         match market {
             MarketRef::Id(id) => self.market(*id).map(|m| m.id),

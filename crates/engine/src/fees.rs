@@ -18,9 +18,32 @@ const CASH_PER_CENT: i128 = Cash::CENT.units() as i128;
 
 /// `numerator / denominator` rounded half to even. `denominator` must be positive.
 pub fn div_round_half_even(numerator: i128, denominator: i128) -> i128 {
+    // 128-bit division is a library call; most operands fit 64 bits.
+    if let (Ok(numerator), Ok(denominator)) = (i64::try_from(numerator), i64::try_from(denominator)) {
+        return i128::from(div_round_half_even_64(numerator, denominator));
+    }
+    div_round_half_even_128(numerator, denominator)
+}
+
+/// `div_round_half_even` in 128 bits.
+fn div_round_half_even_128(numerator: i128, denominator: i128) -> i128 {
     let quotient = numerator.div_euclid(denominator);
     let remainder = numerator.rem_euclid(denominator);
     match (2 * remainder).cmp(&denominator) {
+        std::cmp::Ordering::Less => quotient,
+        std::cmp::Ordering::Greater => quotient + 1,
+        std::cmp::Ordering::Equal if quotient % 2 == 0 => quotient,
+        std::cmp::Ordering::Equal => quotient + 1,
+    }
+}
+
+/// `div_round_half_even` for 64-bit operands. `denominator` must be positive.
+fn div_round_half_even_64(numerator: i64, denominator: i64) -> i64 {
+    let quotient = numerator.div_euclid(denominator);
+    let remainder = numerator.rem_euclid(denominator);
+    // `remainder < denominator <= i64::MAX`, so compare `remainder` with what is left above
+    // it rather than doubling it.
+    match remainder.cmp(&(denominator - remainder)) {
         std::cmp::Ordering::Less => quotient,
         std::cmp::Ordering::Greater => quotient + 1,
         std::cmp::Ordering::Equal if quotient % 2 == 0 => quotient,
@@ -157,6 +180,30 @@ mod tests {
         }
         assert_eq!(round_to_cent(u64::MAX as i128 + 1), cash_from_cents(1845));
         assert_eq!(round_to_cent(-(u64::MAX as i128) - 1), cash_from_cents(-1845));
+    }
+
+    #[test]
+    fn narrow_and_wide_division_agree() {
+        let denominators = [1i64, 2, 3, 7, 10, 10_000, 1_000_003, i64::MAX];
+        for denominator in denominators {
+            let numerators =
+                [0, 1, -1, denominator / 2, denominator / 2 + 1, -(denominator / 2), denominator, -denominator];
+            let extremes = [i64::MAX, i64::MIN, i64::MIN + 1, 3 * denominator / 2, -(5 * denominator / 2)];
+            for numerator in numerators.into_iter().chain(extremes) {
+                let wide = div_round_half_even_128(i128::from(numerator), i128::from(denominator));
+                assert_eq!(
+                    i128::from(div_round_half_even_64(numerator, denominator)),
+                    wide,
+                    "{numerator}/{denominator}"
+                );
+            }
+        }
+        // Exact halves go to the even neighbour, on both sides of zero.
+        assert_eq!(div_round_half_even(5, 2), 2);
+        assert_eq!(div_round_half_even(7, 2), 4);
+        assert_eq!(div_round_half_even(-5, 2), -2);
+        // Beyond 64 bits (the wide path): MAX is odd, so MAX + 1/2 rounds up.
+        assert_eq!(div_round_half_even(i128::from(i64::MAX) * 4 + 2, 4), i128::from(i64::MAX) + 1);
     }
 
     #[test]

@@ -657,9 +657,9 @@ impl Engine {
         for state in &self.states {
             e.position(&state.position);
             for totals in [&state.exposure.bids, &state.exposure.offers] {
-                e.i128(totals.qty);
-                e.i128(totals.notional);
-                e.i128(totals.fee);
+                e.i128(i128::from(totals.qty));
+                e.i128(i128::from(totals.notional));
+                e.i128(i128::from(totals.fee));
             }
             e.i64(state.exposure.sell_long);
             e.i64(state.exposure.sell_short);
@@ -795,8 +795,17 @@ impl Engine {
         engine.states.reserve(states_count);
         for _ in 0..states_count {
             let position = d.position()?;
+            // Encoded as i128 (the format predates the i64 totals); a value past
+            // `OPEN_SIDE_MAX` cannot come from the engine.
+            let mut figure = || -> Result<i64, SnapshotError> {
+                let value = d.i128("exposure")?;
+                match i64::try_from(value) {
+                    Ok(value) if value <= crate::engine::limits::OPEN_SIDE_MAX => Ok(value),
+                    _ => Err(SnapshotError::Inconsistent(format!("exposure total {value} is out of range"))),
+                }
+            };
             let mut totals = || -> Result<SideTotals, SnapshotError> {
-                Ok(SideTotals { qty: d.i128("exposure")?, notional: d.i128("exposure")?, fee: d.i128("exposure")? })
+                Ok(SideTotals { qty: figure()?, notional: figure()?, fee: figure()? })
             };
             let bids = totals()?;
             let offers = totals()?;

@@ -216,7 +216,7 @@ impl Engine {
             self.plan_market(new.slippage, order)?
         } else {
             let level = self.markets[market_id.get() as usize].level_of(order.price.unwrap_or_default());
-            Plan { limit: Some(level), risk_level: Some(level), risk_qty: order.qty, reach: None, state: None }
+            Plan { limit: Some(level), risk_level: Some(level), risk_qty: order.qty, fills_entirely: None, state: None }
         };
         let trades_on_arrival = is_market || self.crosses(market_id, order.side(), plan.limit);
         if new.post_only && trades_on_arrival {
@@ -226,10 +226,11 @@ impl Engine {
         // only as maker.
         let market = &self.markets[market_id.get() as usize];
         let rate = if trades_on_arrival { market.any_fee_rate() } else { market.maker_fee_rate() };
-        if let Some(level) = plan.risk_level
-            && !self.fits(order.account, state, market_id, order.side(), level, plan.risk_qty, rate, None)
-        {
-            return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
+        if let Some(level) = plan.risk_level {
+            let reserve = order_reserve(rate, order.side(), market.price_of(level), plan.risk_qty, &FeeCap::default());
+            if !self.fits(order.account, state, order.side(), reserve, OrderReserve::default()) {
+                return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
+            }
         }
         plan.state = state;
         Ok(plan)
@@ -252,7 +253,7 @@ impl Engine {
                     limit: Some(limit),
                     risk_level: None,
                     risk_qty: Qty::ZERO,
-                    reach: Some(reach),
+                    fills_entirely: Some(false),
                     state: None,
                 }),
                 ReachEnd::CashSpent => Err((RejectReason::IncorrectQuantity, Note::CashTooSmall)),
@@ -266,9 +267,10 @@ impl Engine {
         if order.cash_qty.is_some() {
             order.qty = reach.qty;
         }
-        let kill = order.tif == Tif::FillOrKill && !self.fills_entirely(market_id, side, &reach, order);
-        let risk_level = if kill { None } else { reach.worst_level };
-        Ok(Plan { limit: Some(limit), risk_level, risk_qty: reach.qty, reach: Some(reach), state: None })
+        let fills_entirely =
+            (order.tif == Tif::FillOrKill).then(|| self.fills_entirely(market_id, side, &reach, order));
+        let risk_level = if fills_entirely == Some(false) { None } else { reach.worst_level };
+        Ok(Plan { limit: Some(limit), risk_level, risk_qty: reach.qty, fills_entirely, state: None })
     }
 
     /// Whether a dry run fills the order entirely (the fill-or-kill test). A quantity fills
@@ -402,32 +404,32 @@ impl Engine {
         }
     }
 
-    /// True when the market's reservation, with an order of `qty` at `level` on `side` added
-    /// (replacing the resting order `replacing`, if any), fits the account's free cash.
-    /// `state` is the account's state index in the market (`None`: it has none yet).
-    #[expect(clippy::too_many_arguments, reason = "the order's parts, unpacked")]
+    /// True when the market's reservation, with an order contributing `add` on `side`
+    /// (replacing a resting order of the same side that contributes `replaced`, or nothing),
+    /// fits the account's free cash. `state` is the account's state index in the market
+    /// (`None`: it has none yet).
+    ///
+    /// Side totals past `limits::OPEN_SIDE_MAX` do not fit, without computing more: with
+    /// prices within [0.01, 0.99] every open contract costs at least a cent of buying power
+    /// and positions are bounded by the deposit limit, so such totals would need a
+    /// reservation above $10^10, beyond any account's cash.
     fn fits(
         &self,
         account: AccountId,
         state: Option<u32>,
-        market_id: MarketId,
         side: Side,
-        level: u32,
-        qty: Qty,
-        rate: types::Rate,
-        replacing: Option<&Slot>,
+        add: OrderReserve,
+        replaced: OrderReserve,
     ) -> bool {
         let free = self.accounts[account.get() as usize].free();
-        let market = &self.markets[market_id.get() as usize];
-        let fees = replacing.map_or_else(FeeCap::default, |slot| slot.fees);
-        let reserve = order_reserve(rate, side, market.price_of(level), qty, &fees);
-        let reservation = match state.map(|at| &self.states[at as usize]) {
-            Some(state) => {
-                state.exposure.reservation_after(state.position.net, side, reserve, replacing.map(|slot| slot.reserve))
+        let reservation = match state {
+            Some(at) => {
+                let state = &self.states[at as usize];
+                state.exposure.reservation_after(state.position.net, side, add, replaced)
             }
-            None => Exposure::default().reservation_after(Qty::ZERO, side, reserve, None),
+            None => Exposure::default().reservation_after(Qty::ZERO, side, add, OrderReserve::default()),
         };
-        reservation <= free
+        reservation.is_some_and(|reservation| reservation <= free)
     }
 
     fn resting_count(&self, account: AccountId) -> usize {
@@ -444,14 +446,12 @@ impl Engine {
         if order.tif == Tif::FillOrKill {
             let market_id = order.market.expect("accepted");
             let side = order.side();
-            let reach = match plan.reach {
-                Some(reach) => reach,
-                None => {
-                    let limit = plan.limit.expect("limit order has a level");
-                    self.reach(market_id, order.account, side, limit, order.qty, None)
-                }
-            };
-            if !self.fills_entirely(market_id, side, &reach, order) {
+            let entirely = plan.fills_entirely.unwrap_or_else(|| {
+                let limit = plan.limit.expect("limit order has a level");
+                let reach = self.reach(market_id, order.account, side, limit, order.qty, None);
+                self.fills_entirely(market_id, side, &reach, order)
+            });
+            if !entirely {
                 self.finish_incoming(order, Transition::Cancel, ExecKind::Canceled, Note::FillOrKillUnfilled, out);
                 return;
             }
@@ -537,8 +537,11 @@ impl Engine {
         }
     }
 
-    /// One match between the incoming `taker` and the resting order at `maker_at`.
+    /// One match between the incoming `taker` and the resting order at `maker_at`. Kept out
+    /// of line: its frame is large, and the paths that only rest an order should not pay for
+    /// it.
     #[expect(clippy::too_many_arguments, reason = "a fill has this many parts")]
+    #[inline(never)]
     fn fill(
         &mut self,
         market_id: MarketId,
@@ -553,6 +556,8 @@ impl Engine {
         let trade_id = self.next_trade_id();
         let market = &self.markets[market_id.get() as usize];
         let px = market.price_of(level);
+        // Prices are at most $1 and quantities at most `QTY_MAX`: the product fits i64.
+        let notional = px.notional(qty).expect("bounded notional");
         let (taker_rate, maker_rate, resting_rate) =
             (market.spec.taker_rate, market.spec.maker_rate, market.maker_fee_rate());
         let taker_fee = taker_fees.charge(taker_rate, qty, px);
@@ -560,48 +565,57 @@ impl Engine {
         // The maker: order, fees and reservation, in place.
         let slot = self.store.get_mut(maker_at);
         let maker_fee = slot.fees.charge(maker_rate, qty, px);
-        apply_fill_to_order(&mut slot.order, qty, px, maker_fee);
-        let maker_order = slot.order;
-        let maker_done = maker_order.leaves_qty.is_zero();
-        let maker_side = maker_order.side();
-        let maker_account = maker_order.account;
+        apply_fill_to_order(&mut slot.order, qty, notional, maker_fee);
+        let maker = &slot.order;
+        let (maker_done, maker_side, maker_account, maker_intent) =
+            (maker.leaves_qty.is_zero(), maker.side(), maker.account, maker.intent);
         let new_reserve = if maker_done {
             OrderReserve::default()
         } else {
-            order_reserve(resting_rate, maker_side, px, maker_order.leaves_qty, &slot.fees)
+            order_reserve(resting_rate, maker_side, px, maker.leaves_qty, &slot.fees)
         };
         let old_reserve = std::mem::replace(&mut slot.reserve, new_reserve);
         let maker_state = slot.state;
         self.markets[market_id.get() as usize].book.ladder_mut(maker_side).reduce(level, qty);
         let state = &mut self.states[maker_state as usize];
-        state.exposure.remove(maker_side, maker_order.intent, old_reserve);
-        state.exposure.add(maker_side, maker_order.intent, new_reserve);
+        state.exposure.remove(maker_side, maker_intent, old_reserve);
+        state.exposure.add(maker_side, maker_intent, new_reserve);
         if maker_done {
             self.unrest(maker_at);
         }
 
-        apply_fill_to_order(taker, qty, px, taker_fee);
+        apply_fill_to_order(taker, qty, notional, taker_fee);
         let taker_side = taker.side();
-        let taker_party = self.settle_fill(taker.account, taker_state, market_id, taker_side, qty, px, taker_fee);
-        let maker_party = self.settle_fill(maker_account, maker_state, market_id, maker_side, qty, px, maker_fee);
-        self.record_trade_stats(market_id, px, qty);
+        let fill = (qty, px, notional);
+        let taker_settled = self.settle_fill(taker.account, taker_state, market_id, taker_side, fill, taker_fee);
+        let maker_settled = self.settle_fill(maker_account, maker_state, market_id, maker_side, fill, maker_fee);
+        self.record_trade_stats(market_id, px, qty, notional);
 
+        let trade_side = |engine: &Engine, account, order, fee, state: u32, realized| TradeSide {
+            account,
+            order,
+            fee,
+            realized_pnl: realized,
+            cost_basis: engine.states[state as usize].position.cost,
+        };
+        let maker_id = self.store.get(maker_at).order.id;
         out.push(Event::Trade(Trade {
             id: trade_id,
             market: market_id,
             px,
             qty,
             taker_side,
-            taker: TradeSide { account: taker.account, order: taker.id, ..taker_party.side },
-            maker: TradeSide { account: maker_account, order: maker_order.id, ..maker_party.side },
+            taker: trade_side(self, taker.account, taker.id, taker_fee, taker_state, taker_settled.realized),
+            maker: trade_side(self, maker_account, maker_id, maker_fee, maker_state, maker_settled.realized),
         }));
         let taker_fill = FillInfo { trade: trade_id, qty, px, aggressor: true, fee: taker_fee };
         let maker_fill = FillInfo { trade: trade_id, qty, px, aggressor: false, fee: maker_fee };
         self.report(out, taker, Report::fill(taker, taker_fill));
-        self.report(out, &maker_order, Report::fill(&maker_order, maker_fill));
-        for (account, party) in [(taker.account, taker_party), (maker_account, maker_party)] {
-            self.emit_party(account, market_id, party, out);
-        }
+        // The maker's slot keeps its contents until reused, even once it left the book.
+        let maker = &self.store.get(maker_at).order;
+        push_execution(&mut self.counters.execution, out, maker, Report::fill(maker, maker_fill));
+        self.emit_settled(taker.account, taker_state, market_id, taker_settled, out);
+        self.emit_settled(maker_account, maker_state, market_id, maker_settled, out);
         for account in [taker.account, maker_account] {
             if !self.touched.contains(&account) {
                 self.touched.push(account);
@@ -609,18 +623,17 @@ impl Engine {
         }
     }
 
-    /// Moves cash, margin, fees and the position of one side of a fill.
-    #[expect(clippy::too_many_arguments, reason = "a fill side has this many parts")]
+    /// Moves cash, margin, fees and the position of one side of a fill of `(qty, px,
+    /// notional)`.
     fn settle_fill(
         &mut self,
         account_id: AccountId,
         index: u32,
         market_id: MarketId,
         side: Side,
-        qty: Qty,
-        px: Price,
+        (qty, px, notional): (Qty, Price, Cash),
         fee: Cash,
-    ) -> Party {
+    ) -> Settled {
         let now = self.now;
         let account = &mut self.accounts[account_id.get() as usize];
         let state = &mut self.states[index as usize];
@@ -628,8 +641,7 @@ impl Engine {
         let realized = state.position.apply_fill(side, qty, px, now);
         state.position.fees = Cash(state.position.fees.units().saturating_add(fee.units()));
         let after = state.position.net;
-        let position = state.position;
-        let notional = px.notional(qty).expect("bounded notional").units();
+        let notional = notional.units();
         let trade_cash = match side {
             Side::Buy => -notional,
             Side::Sell => notional,
@@ -641,44 +653,34 @@ impl Engine {
         let market = &mut self.markets[market_id.get() as usize];
         market.stats.open_interest =
             Qty(market.stats.open_interest.units() + after.units().max(0) - before.units().max(0));
-        let account = &self.accounts[account_id.get() as usize];
-        Party {
-            side: TradeSide {
-                account: account_id,
-                order: OrderId(0),
-                fee,
-                realized_pnl: realized,
-                cost_basis: position.cost,
-            },
-            position,
-            cash: account.cash,
-            margin: account.margin,
-            trade_cash: Cash(trade_cash),
-        }
+        Settled { fee, realized, trade_cash: Cash(trade_cash) }
     }
 
-    fn emit_party(&mut self, account: AccountId, market: MarketId, party: Party, out: &mut Vec<Event>) {
-        out.push(Event::PositionChanged { account, market, position: party.position });
-        let fee = party.side.fee;
+    /// The position and balance events of one settled side of a fill: the position, the
+    /// trade's cash and margin, then the fee (if any) as its own ledger entry.
+    fn emit_settled(&self, account: AccountId, state: u32, market: MarketId, settled: Settled, out: &mut Vec<Event>) {
+        out.push(Event::PositionChanged { account, market, position: self.states[state as usize].position });
+        let holder = &self.accounts[account.get() as usize];
+        let (cash, margin, fee) = (holder.cash, holder.margin, settled.fee);
         out.push(Event::BalanceChanged {
             account,
-            cash: Cash(party.cash.units() + fee.units()),
-            margin: party.margin,
-            delta: party.trade_cash,
+            cash: Cash(cash.units() + fee.units()),
+            margin,
+            delta: settled.trade_cash,
             cause: LedgerCause::OrderExecution,
         });
         if fee != Cash::ZERO {
             out.push(Event::BalanceChanged {
                 account,
-                cash: party.cash,
-                margin: party.margin,
+                cash,
+                margin,
                 delta: Cash(-fee.units()),
                 cause: LedgerCause::Commission,
             });
         }
     }
 
-    fn record_trade_stats(&mut self, market_id: MarketId, px: Price, qty: Qty) {
+    fn record_trade_stats(&mut self, market_id: MarketId, px: Price, qty: Qty, notional: Cash) {
         let now = self.now;
         let stats = &mut self.markets[market_id.get() as usize].stats;
         stats.last_trade_px = Some(px);
@@ -687,7 +689,6 @@ impl Engine {
         stats.high_px = Some(stats.high_px.map_or(px, |high| high.max(px)));
         stats.low_px = Some(stats.low_px.map_or(px, |low| low.min(px)));
         stats.shares_traded = Qty(stats.shares_traded.units().saturating_add(qty.units()));
-        let notional = px.notional(qty).expect("bounded notional");
         stats.notional_traded = Cash(stats.notional_traded.units().saturating_add(notional.units()));
     }
 
@@ -706,18 +707,7 @@ impl Engine {
             Some(index) => index,
             None => self.state_index(order.account, market_id),
         };
-        let slot = Slot {
-            order: *order,
-            state,
-            level,
-            prev: NIL,
-            next: NIL,
-            account_prev: NIL,
-            account_next: NIL,
-            fees,
-            reserve,
-        };
-        let at = self.store.insert(slot);
+        let at = self.store.insert(order, state, fees, reserve);
         let market = &mut self.markets[market_id.get() as usize];
         market.book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
         self.accounts[order.account.get() as usize].orders_count += 1;
@@ -921,7 +911,8 @@ impl Engine {
         }
         let crosses = self.crosses(market_id, new.side(), Some(level));
         let rate = if crosses { market.any_fee_rate() } else { market.maker_fee_rate() };
-        if !self.fits(old.account, Some(slot.state), market_id, new.side(), level, new.leaves_qty, rate, Some(slot)) {
+        let reserve = order_reserve(rate, new.side(), market.price_of(level), new.leaves_qty, &slot.fees);
+        if !self.fits(old.account, Some(slot.state), new.side(), reserve, slot.reserve) {
             return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
         Ok(new)
@@ -1073,6 +1064,7 @@ impl Engine {
 
     // ----- clean-up after fills -----
 
+    #[inline(never)]
     fn clean_up(&mut self, traded_market: MarketId, out: &mut Vec<Event>) {
         let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
@@ -1139,19 +1131,20 @@ struct Plan {
     /// Level and quantity the risk check used (`None`: no check needed).
     risk_level: Option<u32>,
     risk_qty: Qty,
-    /// A dry run already made (market orders).
-    reach: Option<Reach>,
+    /// For a fill-or-kill market order, whether it fills entirely now (its dry run found
+    /// out); `None` when not yet known.
+    fills_entirely: Option<bool>,
     /// The account's state index in the market, if it has one.
     state: Option<u32>,
 }
 
-/// One side of a fill, after it was settled.
+/// What settling one side of a fill did, for its events.
 #[derive(Clone, Copy, Debug)]
-struct Party {
-    side: TradeSide,
-    position: crate::position::Position,
-    cash: Cash,
-    margin: Cash,
+struct Settled {
+    fee: Cash,
+    /// Realized P&L of this fill (excluding fees).
+    realized: Cash,
+    /// Cash the trade moved (excluding the fee): negative for a buyer.
     trade_cash: Cash,
 }
 
@@ -1168,12 +1161,11 @@ fn as_requested(order: &mut Order, new: &NewOrder) {
     }
 }
 
-fn apply_fill_to_order(order: &mut Order, qty: Qty, px: Price, fee: Cash) {
+fn apply_fill_to_order(order: &mut Order, qty: Qty, notional: Cash, fee: Cash) {
     order.cum_qty = Qty(order.cum_qty.units() + qty.units());
     order.leaves_qty = Qty(order.leaves_qty.units() - qty.units());
     let complete = order.leaves_qty.is_zero();
     order.state = transition(Some(order.state), Transition::Fill { complete }, true).expect("live order fills");
-    let notional = px.notional(qty).expect("bounded notional");
     order.notional_filled = Cash(order.notional_filled.units() + notional.units());
     order.fees_total = Cash(order.fees_total.units() + fee.units());
 }
@@ -1189,11 +1181,10 @@ fn unit_cost(side: Side, px: i128) -> i128 {
 
 /// What an order of `qty` at `price` contributes to its account's exposure.
 pub(crate) fn order_reserve(rate_max: types::Rate, side: Side, price: Price, qty: Qty, fees: &FeeCap) -> OrderReserve {
-    OrderReserve {
-        qty: qty.units(),
-        notional: i64::from(price.units()) * qty.units(),
-        fee: fees.bound(rate_max, side, price, qty).units(),
-    }
+    // A zero bound needs no fee arithmetic (the usual case for a resting order: makers earn
+    // rebates or pay nothing).
+    let fee = if rate_max.units() <= 0 { 0 } else { fees.bound(rate_max, side, price, qty).units() };
+    OrderReserve { qty: qty.units(), notional: i64::from(price.units()) * qty.units(), fee }
 }
 
 fn short_dollars(net: Qty) -> i64 {
