@@ -13,6 +13,7 @@ use crate::order::Side;
 /// A position snapshot. `net` and `cost` are bounded by the engine's deposit limit and price
 /// bounds. The running totals (`bought`, `sold`, `realized`, `fees`) can grow without bound
 /// as the same cash trades back and forth, so they saturate: they are informational.
+///
 /// C layout keeps `net` first: the risk check reads it next to the account's exposure.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]

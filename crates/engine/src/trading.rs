@@ -412,7 +412,7 @@ impl Engine {
     /// Side totals past `limits::OPEN_SIDE_MAX` do not fit, without computing more: with
     /// prices within [0.01, 0.99] every open contract costs at least a cent of buying power
     /// and positions are bounded by the deposit limit, so such totals would need a
-    /// reservation above $10^10, beyond any account's cash.
+    /// reservation of several times `DEPOSITS_MAX`, beyond any account's cash.
     fn fits(
         &self,
         account: AccountId,
@@ -1131,8 +1131,8 @@ struct Plan {
     /// Level and quantity the risk check used (`None`: no check needed).
     risk_level: Option<u32>,
     risk_qty: Qty,
-    /// For a fill-or-kill market order, whether it fills entirely now (its dry run found
-    /// out); `None` when not yet known.
+    /// Whether the order fills entirely now, when a market order's dry run already found
+    /// out (read only for fill-or-kill); `None` when not yet known.
     fills_entirely: Option<bool>,
     /// The account's state index in the market, if it has one.
     state: Option<u32>,
