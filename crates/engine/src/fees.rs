@@ -188,7 +188,13 @@ mod tests {
         for denominator in denominators {
             let numerators =
                 [0, 1, -1, denominator / 2, denominator / 2 + 1, -(denominator / 2), denominator, -denominator];
-            let extremes = [i64::MAX, i64::MIN, i64::MIN + 1, 3 * denominator / 2, -(5 * denominator / 2)];
+            let extremes = [
+                i64::MAX,
+                i64::MIN,
+                i64::MIN + 1,
+                (denominator / 2).saturating_mul(3),
+                (denominator / 2).saturating_mul(-5),
+            ];
             for numerator in numerators.into_iter().chain(extremes) {
                 let wide = div_round_half_even_128(i128::from(numerator), i128::from(denominator));
                 assert_eq!(
