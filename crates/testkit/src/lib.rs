@@ -5,6 +5,7 @@
 //! - `account_toml`: one `[[accounts]]` table of the config file, with its key's public half
 //!   derived from the secret.
 //! - `closed_port_url`: a loopback URL nothing listens on, for "server unreachable" tests.
+//! - `limit_order`: a good-till-cancel limit order request, for setting up books.
 //!
 //! Each crate's harness keeps its own fixture (markets, keys, limits) and its own client.
 
@@ -96,4 +97,23 @@ pub async fn closed_port_url() -> String {
     let addr = listener.local_addr().expect("a bound address");
     drop(listener);
     format!("http://{addr}")
+}
+
+/// A good-till-cancel limit order request for `quantity` at `price` (decimal text), for
+/// setting up books.
+pub fn limit_order(
+    slug: &str,
+    intent: protocol::OrderIntent,
+    price: &str,
+    quantity: &str,
+) -> protocol::CreateOrderRequest {
+    protocol::CreateOrderRequest {
+        market_slug: slug.into(),
+        order_type: Some(protocol::OrderType::Limit),
+        price: Some(protocol::Amount::usd(price)),
+        quantity: Some(protocol::JsonNumber::parse(quantity).expect("a decimal quantity")),
+        tif: Some(protocol::TimeInForce::GoodTillCancel),
+        intent: Some(intent),
+        ..protocol::CreateOrderRequest::default()
+    }
 }

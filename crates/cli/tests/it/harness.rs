@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use client::protocol::{Amount, CreateOrderRequest, JsonNumber, OrderIntent, OrderType, TimeInForce};
+use client::protocol::OrderIntent;
 use client::{Client, Credentials};
 use server::{Config, Server};
 
@@ -133,18 +133,7 @@ pub(crate) async fn pmx(args: &[&str], env: &[(&str, &str)]) -> Run {
 
 pub(crate) use testkit::closed_port_url;
 
-/// A good-till-cancel limit order, for setting up books.
-pub(crate) fn limit(slug: &str, intent: OrderIntent, price: &str, quantity: &str) -> CreateOrderRequest {
-    CreateOrderRequest {
-        market_slug: slug.into(),
-        order_type: Some(OrderType::Limit),
-        price: Some(Amount::usd(price)),
-        quantity: Some(JsonNumber::parse(quantity).unwrap()),
-        tif: Some(TimeInForce::GoodTillCancel),
-        intent: Some(intent),
-        ..CreateOrderRequest::default()
-    }
-}
+pub(crate) use testkit::limit_order as limit;
 
 /// Gives `trader` a long (`BuyLong`) or short (`BuyShort`) of `quantity` in `slug`, traded
 /// with the maker at 0.60 (long) or 0.40 (short).

@@ -6,9 +6,7 @@
 //! `other` ($1,000 each). Clients are built with no retries unless a test asks for them, so
 //! an error reaches the test at once.
 
-use client::protocol::{
-    Amount, CreateOrderRequest, JsonNumber, OrderIntent, OrderState, OrderType, PositionsQuery, TimeInForce,
-};
+use client::protocol::{CreateOrderRequest, JsonNumber, OrderIntent, OrderState, OrderType, PositionsQuery};
 use client::{Client, Credentials};
 use server::{Config, Server};
 
@@ -60,18 +58,7 @@ impl TestServer {
 
 pub(crate) use testkit::closed_port_url;
 
-/// A good-till-cancel limit order.
-pub(crate) fn limit(slug: &str, intent: OrderIntent, price: &str, quantity: &str) -> CreateOrderRequest {
-    CreateOrderRequest {
-        market_slug: slug.into(),
-        order_type: Some(OrderType::Limit),
-        price: Some(Amount::usd(price)),
-        quantity: Some(JsonNumber::parse(quantity).unwrap()),
-        tif: Some(TimeInForce::GoodTillCancel),
-        intent: Some(intent),
-        ..CreateOrderRequest::default()
-    }
-}
+pub(crate) use testkit::limit_order as limit;
 
 /// A market order, waiting for its outcome.
 pub(crate) fn market(slug: &str, intent: OrderIntent, quantity: &str) -> CreateOrderRequest {
