@@ -1181,10 +1181,11 @@ fn unit_cost(side: Side, px: i128) -> i128 {
 
 /// What an order of `qty` at `price` contributes to its account's exposure.
 pub(crate) fn order_reserve(rate_max: types::Rate, side: Side, price: Price, qty: Qty, fees: &FeeCap) -> OrderReserve {
-    // A zero bound needs no fee arithmetic (the usual case for a resting order: makers earn
-    // rebates or pay nothing).
-    let fee = if rate_max.units() <= 0 { 0 } else { fees.bound(rate_max, side, price, qty).units() };
-    OrderReserve { qty: qty.units(), notional: i64::from(price.units()) * qty.units(), fee }
+    OrderReserve {
+        qty: qty.units(),
+        notional: i64::from(price.units()) * qty.units(),
+        fee: fees.bound(rate_max, side, price, qty).units(),
+    }
 }
 
 fn short_dollars(net: Qty) -> i64 {
