@@ -861,12 +861,13 @@ impl Engine {
                 let order = &self.store.slots[at as usize].order;
                 push_execution(&mut self.counters.execution, out, order, Report::rejected(reason, note));
             }
-            Ok(changed) => self.replace(at, changed, out),
+            Ok(change) => self.replace(at, change, out),
         }
         Ok(Reply::Order(modify.order))
     }
 
-    fn validate_modify(&self, modify: &Modify, slot: &Slot) -> Result<Order, Rejection> {
+    /// Checks a modify of the resting order in `slot`; on success, the order's new terms.
+    fn validate_modify(&self, modify: &Modify, slot: &Slot) -> Result<Change, Rejection> {
         let old = &slot.order;
         let market_id = old.market.expect("resting");
         let market = &self.markets[market_id.get() as usize];
@@ -877,122 +878,107 @@ impl Engine {
         if !tif.rests() {
             return Err((RejectReason::IncorrectOrderType, Note::ModifyTifNotResting));
         }
-        let mut new = *old;
-        new.tif = tif;
-        new.post_only = modify.post_only.unwrap_or(old.post_only);
-        if let Some(price) = modify.price {
-            new.price = Some(normalize_price(market, price)?);
-        }
+        let post_only = modify.post_only.unwrap_or(old.post_only);
+        let price = match modify.price {
+            Some(price) => normalize_price(market, price)?,
+            None => old.price.expect("limit price"),
+        };
         let good_till = match (tif, modify.good_till) {
             (Tif::GoodTillDate, Some(good_till)) => Some(good_till),
             (Tif::GoodTillDate, None) => old.good_till,
             (_, given) => given,
         };
         check_good_till(tif, good_till, self.now)?;
-        new.good_till = good_till;
-        if let Some(qty) = modify.qty {
-            let qty = normalize_qty(market, qty)?;
-            if qty <= old.cum_qty {
-                return Err((RejectReason::IncorrectQuantity, Note::ModifyBelowFilled));
+        let (qty, leaves) = match modify.qty {
+            Some(qty) => {
+                let qty = normalize_qty(market, qty)?;
+                if qty <= old.cum_qty {
+                    return Err((RejectReason::IncorrectQuantity, Note::ModifyBelowFilled));
+                }
+                (qty, Qty(qty.units() - old.cum_qty.units()))
             }
-            new.qty = qty;
-            new.leaves_qty = Qty(qty.units() - old.cum_qty.units());
-        }
+            None => (old.qty, old.leaves_qty),
+        };
         let state = &self.states[slot.state as usize];
-        if new.intent.is_reducing() {
-            let available = state.available_to_close(new.intent) + old.leaves_qty.units();
-            if new.leaves_qty.units() > available {
+        if old.intent.is_reducing() {
+            let available = state.available_to_close(old.intent) + old.leaves_qty.units();
+            if leaves.units() > available {
                 return Err((RejectReason::IncorrectQuantity, Note::ExceedsPosition));
             }
         }
-        let level = market.level_of(new.price.expect("limit price"));
-        if new.post_only && self.crosses(market_id, new.side(), Some(level)) {
+        let side = old.side();
+        let level = market.level_of(price);
+        let crosses = self.crosses(market_id, side, Some(level));
+        if post_only && crosses {
             return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
         }
-        let crosses = self.crosses(market_id, new.side(), Some(level));
         let rate = if crosses { market.any_fee_rate() } else { market.maker_fee_rate() };
-        let reserve = order_reserve(rate, new.side(), market.price_of(level), new.leaves_qty, &slot.fees);
-        if !self.fits(old.account, Some(slot.state), new.side(), reserve, slot.reserve) {
+        let reserve = order_reserve(rate, side, price, leaves, &slot.fees);
+        if !self.fits(old.account, Some(slot.state), side, reserve, slot.reserve) {
             return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
-        Ok(new)
+        Ok(Change { tif, post_only, price, good_till, qty, leaves, level, crosses, reserve })
     }
 
     /// Applies a validated modify. A new price or a larger quantity loses time priority (the
     /// order goes to the back of its level, and may trade if it now crosses); otherwise the
-    /// order keeps its place.
-    fn replace(&mut self, at: u32, mut new: Order, out: &mut Vec<Event>) {
+    /// order keeps its place. The order is changed in its slot; only an order that now
+    /// crosses is taken out to trade as an incoming one.
+    fn replace(&mut self, at: u32, change: Change, out: &mut Vec<Event>) {
         let slot = self.store.get(at);
-        let (old, level_before, fees, reserve_before, state) =
-            (slot.order, slot.level, slot.fees, slot.reserve, slot.state);
-        new.state = transition(Some(old.state), Transition::Replace, old.cum_qty.is_positive()).expect("live order");
-        let loses_priority = new.price != old.price || new.leaves_qty > old.leaves_qty;
+        let old = &slot.order;
+        let (side, intent, old_good_till, old_reserve, state) =
+            (old.side(), old.intent, old.good_till, slot.reserve, slot.state);
+        let loses_priority = Some(change.price) != old.price || change.leaves > old.leaves_qty;
         let market_id = old.market.expect("resting");
-        let level = self.markets[market_id.get() as usize].level_of(new.price.expect("limit"));
-        if loses_priority && !self.crosses(market_id, new.side(), Some(level)) {
+        if loses_priority && change.crosses {
+            let mut fees = slot.fees;
+            let mut new = *old;
+            self.unrest(at);
+            change.apply(&mut new, self.now);
+            self.report(out, &new, Report::of(ExecKind::Replace, Note::None));
+            self.trade_incoming(&mut new, &mut fees, Some(change.level), Some(state), out);
+            return;
+        }
+        // A resting order that does not cross reserves at the maker rate: `change.reserve`.
+        let ladder = self.markets[market_id.get() as usize].book.ladder_mut(side);
+        if loses_priority {
             // Back of the new level and newest in the account's list, without leaving the
             // store: the same outcome as cancel and re-insert, minus the churn.
-            new.ts_inserted = self.now;
-            self.relink(at, new);
-            self.report(out, &new, Report::of(ExecKind::Replace, Note::None));
-            return;
+            ladder.unlink(&mut self.store.slots, at);
+            self.remove_from_account_list(at);
+            change.apply(&mut self.store.slots[at as usize].order, self.now);
+            let ladder = self.markets[market_id.get() as usize].book.ladder_mut(side);
+            ladder.push_back(&mut self.store.slots, change.level, at);
+            self.append_to_account_list(at);
+        } else {
+            let cut = Qty(old.leaves_qty.units() - change.leaves.units());
+            ladder.reduce(slot.level, cut);
+            let order = &mut self.store.slots[at as usize].order;
+            let ts_inserted = order.ts_inserted;
+            change.apply(order, ts_inserted);
         }
-        if loses_priority {
-            let mut fees = fees;
-            self.unrest(at);
-            new.ts_inserted = self.now;
-            self.report(out, &new, Report::of(ExecKind::Replace, Note::None));
-            self.trade_incoming(&mut new, &mut fees, Some(level), Some(state), out);
-            return;
-        }
-        let market = &mut self.markets[market_id.get() as usize];
-        let resting_rate = market.maker_fee_rate();
-        let side = old.side();
-        market.book.ladder_mut(side).reduce(level_before, Qty(old.leaves_qty.units() - new.leaves_qty.units()));
-        let reserve = order_reserve(resting_rate, side, new.price.expect("limit"), new.leaves_qty, &fees);
-        let state = &mut self.states[state as usize];
-        state.exposure.remove(side, old.intent, reserve_before);
-        state.exposure.add(side, new.intent, reserve);
-        self.reindex_expiry(&old, &new);
-        let stored = self.store.get_mut(at);
-        stored.order = new;
-        stored.reserve = reserve;
-        self.report(out, &new, Report::of(ExecKind::Replace, Note::None));
+        self.store.slots[at as usize].reserve = change.reserve;
+        let exposure = &mut self.states[state as usize].exposure;
+        exposure.remove(side, intent, old_reserve);
+        exposure.add(side, intent, change.reserve);
+        let id = self.store.get(at).order.id;
+        self.reindex_expiry(id, old_good_till, change.good_till);
+        let order = &self.store.slots[at as usize].order;
+        push_execution(&mut self.counters.execution, out, order, Report::of(ExecKind::Replace, Note::None));
     }
 
     /// Keeps the expiry index in step with a modified order's good-till time.
-    fn reindex_expiry(&mut self, old: &Order, new: &Order) {
-        if old.good_till == new.good_till {
+    fn reindex_expiry(&mut self, id: OrderId, old: Option<Timestamp>, new: Option<Timestamp>) {
+        if old == new {
             return;
         }
-        if let Some(good_till) = old.good_till {
-            self.expiries.remove(&(good_till, old.id));
+        if let Some(good_till) = old {
+            self.expiries.remove(&(good_till, id));
         }
-        if let Some(good_till) = new.good_till {
-            self.expiries.insert((good_till, new.id));
+        if let Some(good_till) = new {
+            self.expiries.insert((good_till, id));
         }
-    }
-
-    /// Moves a resting order to the back of the level of `new`'s price and to the end of its
-    /// account list, with `new`'s fields. `new` must not cross the book.
-    fn relink(&mut self, at: u32, new: Order) {
-        let market_id = new.market.expect("resting");
-        let side = new.side();
-        let market = &mut self.markets[market_id.get() as usize];
-        let level = market.level_of(new.price.expect("limit"));
-        let resting_rate = market.maker_fee_rate();
-        market.book.ladder_mut(side).unlink(&mut self.store.slots, at);
-        self.remove_from_account_list(at);
-        let slot = &mut self.store.slots[at as usize];
-        let old = std::mem::replace(&mut slot.order, new);
-        let reserve = order_reserve(resting_rate, side, new.price.expect("limit"), new.leaves_qty, &slot.fees);
-        let old_reserve = std::mem::replace(&mut slot.reserve, reserve);
-        self.markets[market_id.get() as usize].book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
-        self.append_to_account_list(at);
-        let state = &mut self.states[self.store.slots[at as usize].state as usize];
-        state.exposure.remove(side, old.intent, old_reserve);
-        state.exposure.add(side, new.intent, reserve);
-        self.reindex_expiry(&old, &new);
     }
 
     // ----- close-position -----
@@ -1136,6 +1122,39 @@ struct Plan {
     fills_entirely: Option<bool>,
     /// The account's state index in the market, if it has one.
     state: Option<u32>,
+}
+
+/// A validated modify: the order's new terms and what the checks found.
+#[derive(Clone, Copy, Debug)]
+struct Change {
+    tif: Tif,
+    post_only: bool,
+    price: Price,
+    good_till: Option<Timestamp>,
+    qty: Qty,
+    leaves: Qty,
+    /// Ladder index of `price`.
+    level: u32,
+    /// Whether the order at `price` would trade on arrival.
+    crosses: bool,
+    /// What the order contributes to its exposure at the new terms (maker rate unless it
+    /// crosses).
+    reserve: OrderReserve,
+}
+
+impl Change {
+    /// Writes the new terms into `order`, which takes its queue place at `ts_inserted`.
+    fn apply(&self, order: &mut Order, ts_inserted: Timestamp) {
+        order.state =
+            transition(Some(order.state), Transition::Replace, order.cum_qty.is_positive()).expect("live order");
+        order.tif = self.tif;
+        order.post_only = self.post_only;
+        order.price = Some(self.price);
+        order.good_till = self.good_till;
+        order.qty = self.qty;
+        order.leaves_qty = self.leaves;
+        order.ts_inserted = ts_inserted;
+    }
 }
 
 /// What settling one side of a fill did, for its events.
