@@ -2,7 +2,7 @@
 //! matching engines, one after another on one thread, and prints throughput and latency
 //! for each.
 //!
-//! Run it as `cargo run --profile bench --bin engine-bench`.
+//! Run it as `cargo run --release --bin engine-bench`.
 //!
 //! **What is measured.** One market (prices 1..=99 ticks of $0.01, sizes 1..=100
 //! contracts, 1,000 accounts). The stream ([`stream`]) is built once: a warm-up of about
@@ -19,6 +19,12 @@
 //! read around every single op would cost about as much as the op). The adapter's own
 //! work (id mapping, building the engine's command) is inside the timing, as a gateway in
 //! front of the engine would be.
+//!
+//! **Rounds.** A shared machine speeds up and slows down by tens of percent over seconds,
+//! so one run per engine compares the machine's moods as much as the engines. The engines
+//! therefore run in [`ROUNDS`] interleaved rounds (each round every engine once, on a fresh
+//! instance; the starting engine rotates from round to round), and each engine's reported
+//! figures are those of its median round by throughput, with the range over all rounds.
 //!
 //! **Upstream bugs.** Both peers needed a workaround to run this workload at all or to
 //! do the same work: nanobook 0.19.3's cancel can leave an order queued and then hang the
@@ -46,28 +52,41 @@ mod venue;
 use harness::{LATENCY_BATCH, Measurement, measure};
 use stream::{Stream, StreamConfig};
 
+/// Interleaved rounds per engine; the median round is reported (odd, so it is one round).
+const ROUNDS: usize = 5;
+
+/// Measures one engine over the stream, on a fresh instance.
+type Runner<'a> = &'a dyn Fn(&Stream) -> Measurement;
+
 fn main() {
     let config = StreamConfig::STANDARD;
     let stream = stream::generate(&config);
     print_stream(&config, &stream);
 
-    let ids = stream.id_count;
     // `ENGINE_BENCH_ONLY=pmx` (a comma-separated list) runs only the named venues, for
     // profiling one engine; the default runs all three.
     let only = std::env::var("ENGINE_BENCH_ONLY").ok();
     let wanted = |name: &str| only.as_deref().is_none_or(|list| list.split(',').any(|n| n == name));
+    let venues: [(&str, Runner); 3] = [
+        ("pmx", &|stream| measure(pmx::Pmx::new(stream.id_count), stream)),
+        ("nanobook", &|stream| measure(nanobook::Nanobook::new(stream.id_count), stream)),
+        ("matchcore", &|stream| measure(matchcore::Matchcore::new(stream.id_count), stream)),
+    ];
+    let venues: Vec<_> = venues.into_iter().filter(|(name, _)| wanted(name)).collect();
+    let mut rounds: Vec<Vec<Measurement>> = vec![Vec::with_capacity(ROUNDS); venues.len()];
+    for round in 0..ROUNDS {
+        for turn in 0..venues.len() {
+            let at = (round + turn) % venues.len();
+            rounds[at].push((venues[at].1)(&stream));
+        }
+    }
     let mut results = Vec::new();
-    if wanted("pmx") {
-        results.push(measure(pmx::Pmx::new(ids), &stream));
-    }
-    if wanted("nanobook") {
-        results.push(measure(nanobook::Nanobook::new(ids), &stream));
-    }
-    if wanted("matchcore") {
-        results.push(measure(matchcore::Matchcore::new(ids), &stream));
-    }
-    for m in &results {
-        print_measurement(m);
+    for mut runs in rounds {
+        runs.sort_by_key(Measurement::ops_per_sec);
+        let (slowest, fastest) = (runs[0].ops_per_sec(), runs[runs.len() - 1].ops_per_sec());
+        let median = runs.swap_remove(runs.len() / 2);
+        print_measurement(&median, slowest, fastest);
+        results.push(median);
     }
     // Fills and resting counts should match the model's closely. matchcore (behind its
     // limit-price guard) follows the model's rules exactly, size cuts keeping priority, so
@@ -105,14 +124,18 @@ fn print_stream(config: &StreamConfig, stream: &Stream) {
     println!(
         "engine-bench: single thread; latency = one clock read per {LATENCY_BATCH} ops, batch time / {LATENCY_BATCH}; p50/p99 over those batch means"
     );
+    println!("engine-bench: {ROUNDS} interleaved rounds; each engine's median round by ops/s, range over all rounds");
 }
 
-fn print_measurement(m: &Measurement) {
+/// One engine's median round, with the slowest and fastest rounds' ops/s.
+fn print_measurement(m: &Measurement, slowest: u64, fastest: u64) {
     println!(
-        "engine-bench: {:<10} ops={} ops/s={:<10} p50={:>4} ns  p99={:>5} ns  | fills={} rejects={} resting={}",
+        "engine-bench: {:<10} ops={} ops/s={:<10} ({}..{}) p50={:>4} ns  p99={:>5} ns  | fills={} rejects={} resting={}",
         m.name,
         m.ops,
         m.ops_per_sec(),
+        slowest,
+        fastest,
         m.p50_ns,
         m.p99_ns,
         m.stats.fills,
