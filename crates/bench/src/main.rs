@@ -35,7 +35,8 @@
 //! engine rejected and the orders left resting; these are printed next to the generator
 //! model's own numbers, so a reader can see the engines did comparable work.
 //!
-//! `ENGINE_BENCH_ONLY=pmx` runs only the named venues (comma-separated), for profiling.
+//! `ENGINE_BENCH_ONLY=pmx` runs only the named venues (comma-separated), and
+//! `ENGINE_BENCH_ROUNDS=1` sets the number of rounds, for profiling.
 //!
 //! The last line is machine-readable:
 //! `engine-bench: pmx=<ops/s> nanobook=<ops/s> matchcore=<ops/s>`.
@@ -52,7 +53,8 @@ mod venue;
 use harness::{LATENCY_BATCH, Measurement, measure};
 use stream::{Stream, StreamConfig};
 
-/// Interleaved rounds per engine; the median round is reported (odd, so it is one round).
+/// Interleaved rounds per engine unless `ENGINE_BENCH_ROUNDS` says otherwise; the median
+/// round is reported.
 const ROUNDS: usize = 5;
 
 /// Measures one engine over the stream, on a fresh instance.
@@ -73,8 +75,15 @@ fn main() {
         ("matchcore", &|stream| measure(matchcore::Matchcore::new(stream.id_count), stream)),
     ];
     let venues: Vec<_> = venues.into_iter().filter(|(name, _)| wanted(name)).collect();
-    let mut rounds: Vec<Vec<Measurement>> = vec![Vec::with_capacity(ROUNDS); venues.len()];
-    for round in 0..ROUNDS {
+    let rounds_count = match std::env::var("ENGINE_BENCH_ROUNDS") {
+        Ok(text) => text.parse().ok().filter(|&n| n > 0).expect("ENGINE_BENCH_ROUNDS is a positive count"),
+        Err(_) => ROUNDS,
+    };
+    println!(
+        "engine-bench: {rounds_count} interleaved rounds; each engine's median round by ops/s (range over all rounds)"
+    );
+    let mut rounds: Vec<Vec<Measurement>> = vec![Vec::with_capacity(rounds_count); venues.len()];
+    for round in 0..rounds_count {
         for turn in 0..venues.len() {
             let at = (round + turn) % venues.len();
             rounds[at].push((venues[at].1)(&stream));
@@ -124,7 +133,6 @@ fn print_stream(config: &StreamConfig, stream: &Stream) {
     println!(
         "engine-bench: single thread; latency = one clock read per {LATENCY_BATCH} ops, batch time / {LATENCY_BATCH}; p50/p99 over those batch means"
     );
-    println!("engine-bench: {ROUNDS} interleaved rounds; each engine's median round by ops/s, range over all rounds");
 }
 
 /// One engine's median round, with the slowest and fastest rounds' ops/s.
