@@ -1055,6 +1055,10 @@ impl Engine {
         let mut touched = std::mem::take(&mut self.touched);
         touched.sort_unstable();
         for &account in &touched {
+            // Only resting orders are ever canceled here.
+            if self.accounts[account.get() as usize].orders_count == 0 {
+                continue;
+            }
             let Some(state) = self.state(account, traded_market) else { continue };
             let net = state.position.net.units();
             let unsolicited = Some(UnsolicitedCancel::ExchangeOption);
