@@ -470,17 +470,24 @@ pub(crate) struct CloseArgs {
     connection: Connection,
 }
 
+/// Which page of a cursor-paged list (positions, activities).
 #[derive(Args, Debug)]
-pub(crate) struct PositionsArgs {
-    /// Only this market
-    #[arg(long, value_name = "SLUG")]
-    market: Option<String>,
+pub(crate) struct PageArgs {
     /// Page size [default: the server's, 100]
     #[arg(long)]
     limit: Option<i64>,
     /// The cursor printed under the previous page
     #[arg(long)]
     cursor: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct PositionsArgs {
+    /// Only this market
+    #[arg(long, value_name = "SLUG")]
+    market: Option<String>,
+    #[command(flatten)]
+    page: PageArgs,
     #[command(flatten)]
     connection: Connection,
 }
@@ -526,12 +533,8 @@ pub(crate) struct ActivitiesArgs {
     /// Oldest first (default: newest first)
     #[arg(long)]
     oldest_first: bool,
-    /// Page size [default: the server's, 100]
-    #[arg(long)]
-    limit: Option<i64>,
-    /// The cursor printed under the previous page
-    #[arg(long)]
-    cursor: Option<String>,
+    #[command(flatten)]
+    page: PageArgs,
     #[command(flatten)]
     connection: Connection,
 }
@@ -778,7 +781,7 @@ async fn execute(command: TradeCommand) -> Result<String, CliError> {
         }
         TradeCommand::Positions(args) => {
             let session = Session::signed(&args.connection)?;
-            let query = PositionsQuery { market: args.market, limit: args.limit, cursor: args.cursor };
+            let query = PositionsQuery { market: args.market, limit: args.page.limit, cursor: args.page.cursor };
             let raw = session.send(Call::positions(&query)).await?;
             session.show(&raw, |reply: GetUserPositionsResponse| {
                 render::positions(&reply.positions) + &more(reply.eof, &reply.next_cursor)
@@ -787,8 +790,8 @@ async fn execute(command: TradeCommand) -> Result<String, CliError> {
         TradeCommand::Activities(args) => {
             let session = Session::signed(&args.connection)?;
             let query = ActivitiesQuery {
-                limit: args.limit,
-                cursor: args.cursor,
+                limit: args.page.limit,
+                cursor: args.page.cursor,
                 market_slug: args.market,
                 types: args.types.into_iter().map(ActivityKind::wire).collect(),
                 sort_order: args.oldest_first.then_some(SortOrder::Ascending),
