@@ -147,13 +147,14 @@ pub(crate) struct SideTotals {
 }
 
 impl SideTotals {
-    /// These totals with `add` in place of `replaced`, if every figure stays within
-    /// `OPEN_SIDE_MAX`. A single order's figures are below 2^60, so nothing overflows.
-    fn changed(self, add: OrderReserve, replaced: OrderReserve) -> Option<SideTotals> {
+    /// These totals changed by `delta` (an order's figures less those it replaces), if every
+    /// figure stays within `OPEN_SIDE_MAX`. A single order's figures are below 2^60, so
+    /// nothing overflows.
+    fn changed(self, delta: OrderReserve) -> Option<SideTotals> {
         let changed = SideTotals {
-            qty: self.qty + (add.qty - replaced.qty),
-            notional: self.notional + (add.notional - replaced.notional),
-            fee: self.fee + (add.fee - replaced.fee),
+            qty: self.qty + delta.qty,
+            notional: self.notional + delta.notional,
+            fee: self.fee + delta.fee,
         };
         let max = crate::engine::limits::OPEN_SIDE_MAX;
         (changed.qty <= max && changed.notional <= max && changed.fee <= max).then_some(changed)
@@ -195,6 +196,11 @@ impl Exposure {
     /// The reservation once `add` joins `side` (replacing `replaced`, of the same side; zero
     /// for none): the risk check of a new or modified order, without touching `self`. `None`
     /// when the side's totals would pass `limits::OPEN_SIDE_MAX`.
+    ///
+    /// The change is added to both sides, masked to zero on the other one, rather than by a
+    /// branch on the side: an order's side is as likely one as the other, so a branch would
+    /// be mispredicted half the time.
+    #[inline]
     pub(crate) fn reservation_after(
         &self,
         net: Qty,
@@ -202,10 +208,16 @@ impl Exposure {
         add: OrderReserve,
         replaced: OrderReserve,
     ) -> Option<i128> {
-        Some(match side {
-            Side::Buy => reservation_of(&self.bids.changed(add, replaced)?, &self.offers, net),
-            Side::Sell => reservation_of(&self.bids, &self.offers.changed(add, replaced)?, net),
-        })
+        let delta = OrderReserve {
+            qty: add.qty - replaced.qty,
+            notional: add.notional - replaced.notional,
+            fee: add.fee - replaced.fee,
+        };
+        let (bids, offers) = match side {
+            Side::Buy => (self.bids.changed(delta)?, self.offers),
+            Side::Sell => (self.bids, self.offers.changed(delta)?),
+        };
+        Some(reservation_of(&bids, &offers, net))
     }
 
     /// The worst-case buying-power loss of these orders given net position `net`.
@@ -214,15 +226,41 @@ impl Exposure {
     }
 }
 
-/// The reservation formula of the module doc, for side totals `bids` and `offers`, in
-/// `i128` (a dollar per contract of a 2^62 total does not fit `i64`).
+/// The reservation formula of the module doc, for side totals `bids` and `offers`. Side
+/// totals reach 2^62 and a dollar per contract of that does not fit `i64`, so the formula is
+/// exact in `i128`; it is computed in `i64` first (real accounts are far from the limits) and
+/// again in `i128` only when a step overflows.
+#[inline]
 fn reservation_of(bids: &SideTotals, offers: &SideTotals, net: Qty) -> i128 {
-    let dollar = i128::from(PRICE_SCALE);
+    match reservation_of_64(bids, offers, net) {
+        Some(reservation) => i128::from(reservation),
+        None => reservation_of_128(bids, offers, net),
+    }
+}
+
+/// The formula in `i64`; `None` on overflow.
+#[inline]
+fn reservation_of_64(bids: &SideTotals, offers: &SideTotals, net: Qty) -> Option<i64> {
+    let dollar = PRICE_SCALE;
     let long = net.units().max(0);
-    let short = (-net.units()).max(0);
-    let loss_bids = i128::from(bids.notional) + i128::from(bids.fee) - dollar * i128::from(bids.qty.min(short));
+    let short = net.units().checked_neg()?.max(0);
+    let covered = dollar.checked_mul(bids.qty.min(short))?;
+    let loss_bids = bids.notional.checked_add(bids.fee)?.checked_sub(covered)?;
+    let uncovered = dollar.checked_mul(offers.qty.checked_sub(long)?.max(0))?;
+    let loss_offers = uncovered.checked_add(offers.fee)?.checked_sub(offers.notional)?;
+    Some(loss_bids.max(loss_offers).max(0))
+}
+
+/// The formula in `i128`, where nothing overflows.
+#[cold]
+#[inline(never)]
+fn reservation_of_128(bids: &SideTotals, offers: &SideTotals, net: Qty) -> i128 {
+    let dollar = i128::from(PRICE_SCALE);
+    let long = i128::from(net.units()).max(0);
+    let short = (-i128::from(net.units())).max(0);
+    let loss_bids = i128::from(bids.notional) + i128::from(bids.fee) - dollar * i128::from(bids.qty).min(short);
     let loss_offers =
-        dollar * i128::from((offers.qty - long).max(0)) + i128::from(offers.fee) - i128::from(offers.notional);
+        dollar * (i128::from(offers.qty) - long).max(0) + i128::from(offers.fee) - i128::from(offers.notional);
     loss_bids.max(loss_offers).max(0)
 }
 
@@ -293,6 +331,47 @@ mod tests {
         assert!(exposure.reservation_after(Qty::ZERO, Side::Buy, reserve, OrderReserve::default()).is_some());
         let expected = 4 * i128::from(qty) * i128::from(PRICE_SCALE - 9_990);
         assert_eq!(exposure.reservation(Qty::ZERO), expected);
+    }
+
+    #[test]
+    fn the_64_bit_formula_agrees_with_the_128_bit_one_or_defers_to_it() {
+        // Figures at, near and far from the limits, in every combination of a few.
+        let max = crate::engine::limits::OPEN_SIDE_MAX;
+        let figures = [0, 1, 9_999, 10_000, 123_456_789, 1 << 40, (1 << 59) + 7, max / 10_000 + 1, max - 1, max];
+        let nets = [0, 1, -1, 5_000_000, -5_000_000, 1 << 50, -(1 << 50), i64::MAX, i64::MIN, i64::MIN + 1];
+        let mut deferred = 0;
+        for (i, &a) in figures.iter().enumerate() {
+            for (j, &b) in figures.iter().enumerate() {
+                let bids = SideTotals { qty: a, notional: b, fee: figures[(i + j) % figures.len()] };
+                let offers = SideTotals { qty: b, notional: figures[(i * 3 + j) % figures.len()], fee: a };
+                for net in nets {
+                    let exact = reservation_of_128(&bids, &offers, Qty(net));
+                    match reservation_of_64(&bids, &offers, Qty(net)) {
+                        Some(fast) => assert_eq!(i128::from(fast), exact, "{bids:?} {offers:?} {net}"),
+                        None => deferred += 1,
+                    }
+                    assert_eq!(reservation_of(&bids, &offers, Qty(net)), exact);
+                }
+            }
+        }
+        // The extremes do overflow 64 bits, so the fallback is exercised.
+        assert!(deferred > 0);
+    }
+
+    #[test]
+    fn a_change_lands_on_its_own_side_only() {
+        let mut exposure = Exposure::default();
+        exposure.add(Side::Buy, Intent::BuyLong, OrderReserve { qty: 100_000, notional: 400_000_000, fee: 7 });
+        let add = OrderReserve { qty: 50_000, notional: 300_000_000, fee: 3 };
+        let replaced = OrderReserve { qty: 20_000, notional: 100_000_000, fee: 1 };
+        for side in [Side::Buy, Side::Sell] {
+            let mut expected = exposure;
+            expected.remove(side, Intent::BuyShort, replaced);
+            expected.add(side, Intent::BuyShort, add);
+            for net in [Qty::ZERO, Qty(70_000), Qty(-70_000)] {
+                assert_eq!(exposure.reservation_after(net, side, add, replaced), Some(expected.reservation(net)));
+            }
+        }
     }
 
     #[test]
