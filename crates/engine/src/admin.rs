@@ -6,7 +6,7 @@ use crate::account::Account;
 use crate::command::{MarketSpec, MarketState};
 use crate::engine::{Engine, Reply, limits};
 use crate::error::EngineError;
-use crate::event::{CashKind, Event, ExecKind, LedgerCause, Resolution, ResolutionSide};
+use crate::event::{CashKind, Event, ExecKind, LedgerCause, Resolution, ResolutionSide, emit};
 use crate::market::Market;
 use crate::order::{Tif, Transition};
 use crate::position::Position;
@@ -24,7 +24,7 @@ impl Engine {
         let market = Market::new(id, spec.clone())?;
         self.market_by_slug.insert(spec.slug.clone().into_boxed_str(), id);
         self.markets.push(market);
-        out.push(Event::MarketCreated { market: id });
+        emit(out, || Event::MarketCreated { market: id });
         Ok(Reply::Market(id))
     }
 
@@ -47,7 +47,7 @@ impl Engine {
         if state == MarketState::Suspended {
             self.cancel_market_orders(id, Note::MarketSuspended, out);
         }
-        out.push(Event::MarketStateChanged { market: id, state });
+        emit(out, || Event::MarketStateChanged { market: id, state });
         Ok(Reply::None)
     }
 
@@ -74,7 +74,7 @@ impl Engine {
         let id = AccountId(self.accounts.len() as u32);
         self.accounts.push(Account::new(id, name.into()));
         self.account_by_name.insert(name.into(), id);
-        out.push(Event::AccountCreated { account: id });
+        emit(out, || Event::AccountCreated { account: id });
         Ok(Reply::Account(id))
     }
 
@@ -125,8 +125,8 @@ impl Engine {
             CashKind::Withdrawal => (-amount.units(), LedgerCause::Withdrawal),
         };
         account.cash = Cash(account.cash.units() + delta);
-        out.push(Event::CashMoved { account: account_id, kind, amount, transaction: self.counters.transaction });
-        out.push(Event::BalanceChanged {
+        emit(out, || Event::CashMoved { account: account_id, kind, amount, transaction: self.counters.transaction });
+        emit(out, || Event::BalanceChanged {
             account: account_id,
             cash: account.cash,
             margin: account.margin,
@@ -174,19 +174,21 @@ impl Engine {
             account.margin = Cash(account.margin.units() - margin_release);
             let (cash, margin, account_id) = (account.cash, account.margin, account.id);
             if net != 0 {
-                out.push(Event::Resolution(Resolution {
-                    account: account_id,
-                    market: id,
-                    before,
-                    after,
-                    side,
-                    value,
-                    payout: Cash(payout),
-                }));
+                emit(out, || {
+                    Event::Resolution(Resolution {
+                        account: account_id,
+                        market: id,
+                        before,
+                        after,
+                        side,
+                        value,
+                        payout: Cash(payout),
+                    })
+                });
             }
-            out.push(Event::PositionChanged { account: account_id, market: id, position: after });
+            emit(out, || Event::PositionChanged { account: account_id, market: id, position: after });
             if net != 0 {
-                out.push(Event::BalanceChanged {
+                emit(out, || Event::BalanceChanged {
                     account: account_id,
                     cash,
                     margin,
@@ -199,8 +201,8 @@ impl Engine {
         market.state = MarketState::Expired;
         market.settlement = Some(value);
         market.stats.open_interest = Qty::ZERO;
-        out.push(Event::MarketSettled { market: id, value });
-        out.push(Event::MarketStateChanged { market: id, state: MarketState::Expired });
+        emit(out, || Event::MarketSettled { market: id, value });
+        emit(out, || Event::MarketStateChanged { market: id, state: MarketState::Expired });
         Ok(Reply::None)
     }
 

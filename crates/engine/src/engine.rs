@@ -13,7 +13,7 @@ use crate::account::{Account, AccountMarket};
 use crate::book::{NIL, Store};
 use crate::command::{Command, MarketRef, Op};
 use crate::error::EngineError;
-use crate::event::{Event, ExecKind, Execution, FillInfo};
+use crate::event::{Event, ExecKind, Execution, FillInfo, emit};
 use crate::market::Market;
 use crate::order::{Order, Side};
 use crate::position::Position;
@@ -355,15 +355,18 @@ impl Report {
 /// execution counter, passed alone so the order may live in the engine's own storage).
 pub(crate) fn push_execution(counter: &mut u64, out: &mut Vec<Event>, order: &Order, report: Report) {
     *counter += 1;
-    out.push(Event::Execution(Execution {
-        id: ExecutionId(*counter),
-        kind: report.kind,
-        order: *order,
-        fill: report.fill,
-        reject: report.reject,
-        unsolicited: report.unsolicited,
-        note: report.note,
-    }));
+    let id = ExecutionId(*counter);
+    emit(out, || {
+        Event::Execution(Execution {
+            id,
+            kind: report.kind,
+            order: *order,
+            fill: report.fill,
+            reject: report.reject,
+            unsolicited: report.unsolicited,
+            note: report.note,
+        })
+    });
 }
 
 /// A position with the figures derived from open orders.

@@ -38,7 +38,7 @@ use crate::book::{NIL, Slot};
 use crate::command::{ClosePosition, MarketState, Modify, NewOrder, Size, Slippage};
 use crate::engine::{Engine, Reply, Report, limits, push_execution};
 use crate::error::EngineError;
-use crate::event::{Event, ExecKind, FillInfo, LedgerCause, Trade, TradeSide};
+use crate::event::{Event, ExecKind, FillInfo, LedgerCause, Trade, TradeSide, emit};
 use crate::fees::FeeCap;
 use crate::order::{Intent, Order, OrderKind, Side, Tif, Transition, transition};
 use crate::reject::{Note, RejectReason, UnsolicitedCancel};
@@ -599,15 +599,17 @@ impl Engine {
             cost_basis: engine.states[state as usize].position.cost,
         };
         let maker_id = self.store.get(maker_at).order.id;
-        out.push(Event::Trade(Trade {
-            id: trade_id,
-            market: market_id,
-            px,
-            qty,
-            taker_side,
-            taker: trade_side(self, taker.account, taker.id, taker_fee, taker_state, taker_settled.realized),
-            maker: trade_side(self, maker_account, maker_id, maker_fee, maker_state, maker_settled.realized),
-        }));
+        emit(out, || {
+            Event::Trade(Trade {
+                id: trade_id,
+                market: market_id,
+                px,
+                qty,
+                taker_side,
+                taker: trade_side(self, taker.account, taker.id, taker_fee, taker_state, taker_settled.realized),
+                maker: trade_side(self, maker_account, maker_id, maker_fee, maker_state, maker_settled.realized),
+            })
+        });
         let taker_fill = FillInfo { trade: trade_id, qty, px, aggressor: true, fee: taker_fee };
         let maker_fill = FillInfo { trade: trade_id, qty, px, aggressor: false, fee: maker_fee };
         self.report(out, taker, Report::fill(taker, taker_fill));
@@ -659,10 +661,10 @@ impl Engine {
     /// The position and balance events of one settled side of a fill: the position, the
     /// trade's cash and margin, then the fee (if any) as its own ledger entry.
     fn emit_settled(&self, account: AccountId, state: u32, market: MarketId, settled: Settled, out: &mut Vec<Event>) {
-        out.push(Event::PositionChanged { account, market, position: self.states[state as usize].position });
+        emit(out, || Event::PositionChanged { account, market, position: self.states[state as usize].position });
         let holder = &self.accounts[account.get() as usize];
         let (cash, margin, fee) = (holder.cash, holder.margin, settled.fee);
-        out.push(Event::BalanceChanged {
+        emit(out, || Event::BalanceChanged {
             account,
             cash: Cash(cash.units() + fee.units()),
             margin,
@@ -670,7 +672,7 @@ impl Engine {
             cause: LedgerCause::OrderExecution,
         });
         if fee != Cash::ZERO {
-            out.push(Event::BalanceChanged {
+            emit(out, || Event::BalanceChanged {
                 account,
                 cash,
                 margin,
