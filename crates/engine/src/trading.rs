@@ -216,9 +216,17 @@ impl Engine {
             self.plan_market(new.slippage, order)?
         } else {
             let level = self.markets[market_id.get() as usize].level_of(order.price.unwrap_or_default());
-            Plan { limit: Some(level), risk_level: Some(level), risk_qty: order.qty, fills_entirely: None, state: None }
+            let crosses = self.crosses(market_id, order.side(), Some(level));
+            Plan {
+                limit: Some(level),
+                risk_level: Some(level),
+                risk_qty: order.qty,
+                fills_entirely: None,
+                crosses,
+                state: None,
+            }
         };
-        let trades_on_arrival = is_market || self.crosses(market_id, order.side(), plan.limit);
+        let trades_on_arrival = plan.crosses;
         if new.post_only && trades_on_arrival {
             return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
         }
@@ -254,6 +262,7 @@ impl Engine {
                     risk_level: None,
                     risk_qty: Qty::ZERO,
                     fills_entirely: Some(false),
+                    crosses: true,
                     state: None,
                 }),
                 ReachEnd::CashSpent => Err((RejectReason::IncorrectQuantity, Note::CashTooSmall)),
@@ -270,7 +279,7 @@ impl Engine {
         let fills_entirely =
             (order.tif == Tif::FillOrKill).then(|| self.fills_entirely(market_id, side, &reach, order));
         let risk_level = if fills_entirely == Some(false) { None } else { reach.worst_level };
-        Ok(Plan { limit: Some(limit), risk_level, risk_qty: reach.qty, fills_entirely, state: None })
+        Ok(Plan { limit: Some(limit), risk_level, risk_qty: reach.qty, fills_entirely, crosses: true, state: None })
     }
 
     /// Whether a dry run fills the order entirely (the fill-or-kill test). A quantity fills
@@ -455,6 +464,11 @@ impl Engine {
                 self.finish_incoming(order, Transition::Cancel, ExecKind::Canceled, Note::FillOrKillUnfilled, out);
                 return;
             }
+        }
+        if !plan.crosses && order.kind == OrderKind::Limit && order.tif.rests() {
+            // Nothing to match: straight to the book, as matching would find.
+            self.rest(order, fees, plan.state);
+            return;
         }
         self.trade_incoming(order, &mut fees, plan.limit, plan.state, out);
     }
@@ -1126,6 +1140,9 @@ struct Plan {
     /// Whether the order fills entirely now, when a market order's dry run already found
     /// out (read only for fill-or-kill); `None` when not yet known.
     fills_entirely: Option<bool>,
+    /// Whether the order meets the opposite side on arrival (always assumed for a market
+    /// order, whose walk finds out).
+    crosses: bool,
     /// The account's state index in the market, if it has one.
     state: Option<u32>,
 }
