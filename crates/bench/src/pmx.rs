@@ -98,6 +98,10 @@ impl Pmx {
             Reply::Market(id) => pmx.market = id,
             other => panic!("bench market not created: {other:?}"),
         }
+        // Every order goes to this one market.
+        if let EngineOp::PlaceOrder(new) = &mut pmx.place.op {
+            new.market = MarketRef::Id(pmx.market);
+        }
         let cash = Cash::from_dollars(CASH_PER_ACCOUNT_DOLLARS).expect("small amount");
         for index in 0..ACCOUNTS {
             pmx.setup(EngineOp::CreateAccount { name: format!("trader-{index}") });
@@ -154,7 +158,6 @@ impl Venue for Pmx {
                 let account = AccountId(account);
                 let EngineOp::PlaceOrder(new) = &mut self.place.op else { unreachable!("place command") };
                 new.account = account;
-                new.market = MarketRef::Id(self.market);
                 new.intent = match side {
                     Side::Buy => Intent::BuyLong,
                     Side::Sell => Intent::BuyShort,
