@@ -196,10 +196,6 @@ impl Exposure {
     /// The reservation once `add` joins `side` (replacing `replaced`, of the same side; zero
     /// for none): the risk check of a new or modified order, without touching `self`. `None`
     /// when the side's totals would pass `limits::OPEN_SIDE_MAX`.
-    ///
-    /// The change is added to both sides, masked to zero on the other one, rather than by a
-    /// branch on the side: an order's side is as likely one as the other, so a branch would
-    /// be mispredicted half the time.
     #[inline]
     pub(crate) fn reservation_after(
         &self,
