@@ -1077,19 +1077,32 @@ impl Engine {
             }
             let Some(state) = self.state(account, traded_market) else { continue };
             let net = state.position.net.units();
+            // Canceling SELL_LONG orders leaves the SELL_SHORT total alone: both tests can be
+            // made now.
+            let (long, short) = (net.max(0), (-net).max(0));
+            let (over_long, over_short) = (state.exposure.sell_long > long, state.exposure.sell_short > short);
             let unsolicited = Some(UnsolicitedCancel::ExchangeOption);
             let note = Note::PositionReduced;
-            if state.exposure.sell_long > net.max(0) {
-                self.cancel_reducing(account, traded_market, Intent::SellLong, note, unsolicited, net.max(0), out);
+            if over_long {
+                self.cancel_reducing(account, traded_market, Intent::SellLong, note, unsolicited, long, out);
             }
-            let state = self.state(account, traded_market).expect("account state");
-            if state.exposure.sell_short > (-net).max(0) {
-                self.cancel_reducing(account, traded_market, Intent::SellShort, note, unsolicited, (-net).max(0), out);
+            if over_short {
+                self.cancel_reducing(account, traded_market, Intent::SellShort, note, unsolicited, short, out);
             }
-            self.cancel_unfunded(account, out);
+            if !self.funded(account) {
+                self.cancel_unfunded(account, out);
+            }
         }
         touched.clear();
         self.touched = touched;
+    }
+
+    /// Whether every market's reservation fits the account's free cash: the usual answer,
+    /// checked without the bookkeeping of `cancel_unfunded`.
+    fn funded(&self, account: AccountId) -> bool {
+        let holder = &self.accounts[account.get() as usize];
+        let free = holder.free();
+        holder.markets.iter().all(|(_, index)| self.states[index as usize].reservation() <= free)
     }
 
     /// Cancels orders, newest first per market, until every market's reservation fits.
