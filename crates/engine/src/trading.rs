@@ -221,6 +221,7 @@ impl Engine {
                 limit: Some(level),
                 risk_level: Some(level),
                 risk_qty: order.qty,
+                reserve: OrderReserve::default(),
                 fills_entirely: None,
                 crosses,
                 state: None,
@@ -239,6 +240,7 @@ impl Engine {
             if !self.fits(order.account, state, order.side(), reserve, OrderReserve::default()) {
                 return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
             }
+            plan.reserve = reserve;
         }
         plan.state = state;
         Ok(plan)
@@ -261,6 +263,7 @@ impl Engine {
                     limit: Some(limit),
                     risk_level: None,
                     risk_qty: Qty::ZERO,
+                    reserve: OrderReserve::default(),
                     fills_entirely: Some(false),
                     crosses: true,
                     state: None,
@@ -279,7 +282,15 @@ impl Engine {
         let fills_entirely =
             (order.tif == Tif::FillOrKill).then(|| self.fills_entirely(market_id, side, &reach, order));
         let risk_level = if fills_entirely == Some(false) { None } else { reach.worst_level };
-        Ok(Plan { limit: Some(limit), risk_level, risk_qty: reach.qty, fills_entirely, crosses: true, state: None })
+        Ok(Plan {
+            limit: Some(limit),
+            risk_level,
+            risk_qty: reach.qty,
+            reserve: OrderReserve::default(),
+            fills_entirely,
+            crosses: true,
+            state: None,
+        })
     }
 
     /// Whether a dry run fills the order entirely (the fill-or-kill test). A quantity fills
@@ -465,9 +476,12 @@ impl Engine {
                 return;
             }
         }
-        if !plan.crosses && order.kind == OrderKind::Limit && order.tif.rests() {
-            // Nothing to match: straight to the book, as matching would find.
-            self.rest(order, fees, plan.state);
+        if let (false, OrderKind::Limit, true, Some(level)) =
+            (plan.crosses, order.kind, order.tif.rests(), plan.risk_level)
+        {
+            // Nothing to match: straight to the book, as matching would find, with the
+            // reserve the risk check computed (at the maker rate, for the whole quantity).
+            self.rest_at(order, fees, plan.state, level, plan.reserve);
             return;
         }
         self.trade_incoming(order, &mut fees, plan.limit, plan.state, out);
@@ -713,12 +727,17 @@ impl Engine {
     /// Puts an accepted limit order with leaves on the book. `state` is the index of its
     /// account's state in its market, if already known.
     pub(crate) fn rest(&mut self, order: &Order, fees: FeeCap, state: Option<u32>) {
-        let market_id = order.market.expect("accepted");
-        let market = &self.markets[market_id.get() as usize];
-        let side = order.side();
+        let market = &self.markets[order.market.expect("accepted").get() as usize];
         let price = order.price.expect("limit price");
         let level = market.level_of(price);
-        let reserve = order_reserve(market.maker_fee_rate(), side, price, order.leaves_qty, &fees);
+        let reserve = order_reserve(market.maker_fee_rate(), order.side(), price, order.leaves_qty, &fees);
+        self.rest_at(order, fees, state, level, reserve);
+    }
+
+    /// `rest` with the order's level and reserve already known.
+    fn rest_at(&mut self, order: &Order, fees: FeeCap, state: Option<u32>, level: u32, reserve: OrderReserve) {
+        let market_id = order.market.expect("accepted");
+        let side = order.side();
         let state = match state {
             Some(index) => index,
             None => self.state_index(order.account, market_id),
@@ -1150,6 +1169,8 @@ struct Plan {
     /// Level and quantity the risk check used (`None`: no check needed).
     risk_level: Option<u32>,
     risk_qty: Qty,
+    /// The reserve the risk check computed (zero when there was none).
+    reserve: OrderReserve,
     /// Whether the order fills entirely now, when a market order's dry run already found
     /// out (read only for fill-or-kill); `None` when not yet known.
     fills_entirely: Option<bool>,
