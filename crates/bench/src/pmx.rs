@@ -30,7 +30,6 @@ const TICK_UNITS: u32 = 100;
 pub(crate) struct Pmx {
     engine: Engine,
     events: Vec<Event>,
-    market: MarketId,
     /// Engine order id and account by generator id.
     orders: Vec<(OrderId, AccountId)>,
     /// One command per op kind, built once; each op patches its fields in place, so the
@@ -71,7 +70,6 @@ impl Pmx {
         let mut pmx = Pmx {
             engine: Engine::new(),
             events: Vec::with_capacity(256),
-            market: MarketId(0),
             // A non-zero fill value makes the allocator touch every page now, so page faults
             // are not timed.
             orders: vec![(OrderId(u64::MAX), AccountId(u32::MAX)); id_count],
@@ -94,13 +92,13 @@ impl Pmx {
             taker_rate: Rate(69_500),
             maker_rate: Rate(-12_500),
         };
-        match pmx.setup(EngineOp::CreateMarket(spec)) {
-            Reply::Market(id) => pmx.market = id,
+        let market = match pmx.setup(EngineOp::CreateMarket(spec)) {
+            Reply::Market(id) => id,
             other => panic!("bench market not created: {other:?}"),
-        }
+        };
         // Every order goes to this one market.
         if let EngineOp::PlaceOrder(new) = &mut pmx.place.op {
-            new.market = MarketRef::Id(pmx.market);
+            new.market = MarketRef::Id(market);
         }
         let cash = Cash::from_dollars(CASH_PER_ACCOUNT_DOLLARS).expect("small amount");
         for index in 0..ACCOUNTS {

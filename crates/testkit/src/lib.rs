@@ -6,8 +6,10 @@
 //!   derived from the secret.
 //! - `closed_port_url`: a loopback URL nothing listens on, for "server unreachable" tests.
 //! - `limit_order`: a good-till-cancel limit order request, for setting up books.
+//! - `two_market_config`: the config file the client and CLI tests share (two markets, three
+//!   funded accounts, the caller's keys and rate limit).
 //!
-//! Each crate's harness keeps its own fixture (markets, keys, limits) and its own client.
+//! Each crate's harness keeps its own keys and its own client.
 
 use std::net::SocketAddr;
 
