@@ -88,8 +88,10 @@ pub struct Engine {
     pub(crate) ledger: Ledger,
     /// The latest command timestamp seen; never goes backwards.
     pub(crate) now: Timestamp,
-    /// Accounts with fills in the current command (scratch, empty between commands).
-    pub(crate) touched: Vec<AccountId>,
+    /// Accounts with fills in the current command, in the order of their first fill (the
+    /// taker first), each with its state index in the traded market (scratch, empty between
+    /// commands).
+    pub(crate) touched: Vec<(AccountId, u32)>,
 }
 
 impl Engine {

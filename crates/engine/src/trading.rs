@@ -26,10 +26,11 @@
 //! Self-trade prevention: when an incoming order reaches a resting order of the same
 //! account, the incoming remainder is canceled and the resting order stays.
 //!
-//! After fills, every account that traded is cleaned up in ascending id order: resting
-//! SELL_LONG (SELL_SHORT) orders beyond the remaining long (short) are canceled newest first,
-//! then in each market (ascending id) orders are canceled newest first until the market's
-//! reservation fits the account's free cash. Both are unsolicited cancels.
+//! After fills, every account that traded is cleaned up, in the order of its first fill (the
+//! taker first, then the makers as matching reached them): resting SELL_LONG (SELL_SHORT)
+//! orders beyond the remaining long (short) are canceled newest first, then in each market
+//! (ascending id) orders are canceled newest first until the market's reservation fits the
+//! account's free cash. Both are unsolicited cancels.
 
 use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp};
 
@@ -646,9 +647,9 @@ impl Engine {
         push_execution(&mut self.counters.execution, out, maker, Report::fill(maker, maker_fill));
         self.emit_settled(taker.account, taker_state, market_id, taker_settled, out);
         self.emit_settled(maker_account, maker_state, market_id, maker_settled, out);
-        for account in [taker.account, maker_account] {
-            if !self.touched.contains(&account) {
-                self.touched.push(account);
+        for (account, state) in [(taker.account, taker_state), (maker_account, maker_state)] {
+            if !self.touched.iter().any(|&(seen, _)| seen == account) {
+                self.touched.push((account, state));
             }
         }
     }
@@ -1085,16 +1086,17 @@ impl Engine {
 
     // ----- clean-up after fills -----
 
+    /// After fills, for every account that traded, in the order of its first fill: reducing
+    /// orders beyond what is left of the position are canceled, then orders no longer funded.
     #[inline(never)]
     fn clean_up(&mut self, traded_market: MarketId, out: &mut Vec<Event>) {
-        let mut touched = std::mem::take(&mut self.touched);
-        touched.sort_unstable();
-        for &account in &touched {
+        let touched = std::mem::take(&mut self.touched);
+        for &(account, index) in &touched {
             // Only resting orders are ever canceled here.
             if self.accounts[account.get() as usize].orders_count == 0 {
                 continue;
             }
-            let Some(state) = self.state(account, traded_market) else { continue };
+            let state = &self.states[index as usize];
             let net = state.position.net.units();
             // Canceling SELL_LONG orders leaves the SELL_SHORT total alone: both tests can be
             // made now.
@@ -1112,6 +1114,7 @@ impl Engine {
                 self.cancel_unfunded(account, out);
             }
         }
+        let mut touched = touched;
         touched.clear();
         self.touched = touched;
     }

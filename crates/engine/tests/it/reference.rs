@@ -1041,8 +1041,14 @@ impl RefEngine {
             MatchEnd::Exhausted => self.finish(order, Note::ImmediateRemainder, out),
         }
         if !traded.is_empty() {
-            traded.sort();
-            traded.dedup();
+            // Each account once, at its first fill.
+            let mut seen = Vec::new();
+            traded.retain(|account| {
+                !seen.contains(account) && {
+                    seen.push(*account);
+                    true
+                }
+            });
             self.clean_up(market, &traded, out);
         }
     }
@@ -1187,7 +1193,7 @@ impl RefEngine {
         self.positions.entry((order.account, market)).or_default();
     }
 
-    /// After fills, for every account that traded (ascending id): SELL_LONG then SELL_SHORT
+    /// After fills, for every account that traded (in the order of its first fill): SELL_LONG then SELL_SHORT
     /// orders beyond what is left of the long (short) are canceled newest first; then in every
     /// market (ascending id) the newest orders are canceled until the reservation fits.
     fn clean_up(&mut self, market: MarketId, traded: &[AccountId], out: &mut Vec<Event>) {
