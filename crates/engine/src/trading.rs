@@ -1090,7 +1090,7 @@ impl Engine {
     /// orders beyond what is left of the position are canceled, then orders no longer funded.
     #[inline(never)]
     fn clean_up(&mut self, traded_market: MarketId, out: &mut Vec<Event>) {
-        let touched = std::mem::take(&mut self.touched);
+        let mut touched = std::mem::take(&mut self.touched);
         for &(account, index) in &touched {
             // Only resting orders are ever canceled here.
             if self.accounts[account.get() as usize].orders_count == 0 {
@@ -1114,7 +1114,6 @@ impl Engine {
                 self.cancel_unfunded(account, out);
             }
         }
-        let mut touched = touched;
         touched.clear();
         self.touched = touched;
     }

@@ -1042,14 +1042,13 @@ impl RefEngine {
         }
         if !traded.is_empty() {
             // Each account once, at its first fill.
-            let mut seen = Vec::new();
-            traded.retain(|account| {
-                !seen.contains(account) && {
-                    seen.push(*account);
-                    true
+            let mut once = Vec::new();
+            for account in traded {
+                if !once.contains(&account) {
+                    once.push(account);
                 }
-            });
-            self.clean_up(market, &traded, out);
+            }
+            self.clean_up(market, &once, out);
         }
     }
 
@@ -1193,9 +1192,10 @@ impl RefEngine {
         self.positions.entry((order.account, market)).or_default();
     }
 
-    /// After fills, for every account that traded (in the order of its first fill): SELL_LONG then SELL_SHORT
-    /// orders beyond what is left of the long (short) are canceled newest first; then in every
-    /// market (ascending id) the newest orders are canceled until the reservation fits.
+    /// After fills, for every account that traded (in the order of its first fill): SELL_LONG
+    /// then SELL_SHORT orders beyond what is left of the long (short) are canceled newest
+    /// first; then in every market (ascending id) the newest orders are canceled until the
+    /// reservation fits.
     fn clean_up(&mut self, market: MarketId, traded: &[AccountId], out: &mut Vec<Event>) {
         for &account in traded {
             let net = self.net(account, market);
