@@ -22,10 +22,15 @@ use crate::order::{Order, Side};
 /// The null link.
 pub(crate) const NIL: u32 = u32::MAX;
 
-/// A live order and its links. The links come first (C order), so relinking a neighbour
-/// touches the slot's first cache line only.
+/// A live order and its links.
+///
+/// Laid out (C order) to fill exactly three cache lines, aligned to them: every slot access
+/// reads whole lines, so a slot that straddled a fourth line would cost one more miss per
+/// access, and most accesses to a resting order are misses. The links come first, so
+/// relinking a neighbour touches the slot's first line only. Of the order's reservation only
+/// the fee part is stored; its quantity and notional follow from the order (see `reserve`).
 #[derive(Clone, Copy, Debug)]
-#[repr(C)]
+#[repr(C, align(64))]
 pub(crate) struct Slot {
     pub(crate) prev: u32,
     pub(crate) next: u32,
@@ -36,9 +41,23 @@ pub(crate) struct Slot {
     /// Index of the account's state in the order's market (`Engine::states`).
     pub(crate) state: u32,
     pub(crate) order: Order,
+    /// The fee part of the exposure this order contributes (`OrderReserve::fee`).
+    pub(crate) reserve_fee: i64,
     pub(crate) fees: FeeCap,
-    /// The exposure this order currently contributes (see `account::Exposure`).
-    pub(crate) reserve: OrderReserve,
+}
+
+// Three cache lines exactly; a field that grows the order or the slot must pay for a line.
+const _: () = assert!(std::mem::size_of::<Slot>() == 192);
+
+impl Slot {
+    /// The exposure this order currently contributes (see `account::Exposure`): its leaves,
+    /// their notional at its price, and the stored fee bound. Read it before changing the
+    /// order's leaves or price, and store the new fee bound after.
+    pub(crate) fn reserve(&self) -> OrderReserve {
+        let leaves = self.order.leaves_qty.units();
+        let price = self.order.price.map_or(0, |price| i64::from(price.units()));
+        OrderReserve { qty: leaves, notional: price * leaves, fee: self.reserve_fee }
+    }
 }
 
 /// The slab of live orders.
@@ -126,17 +145,20 @@ impl Store {
                 slot.order = *order;
                 slot.state = state;
                 slot.fees = fees;
-                slot.reserve = reserve;
+                slot.reserve_fee = reserve.fee;
                 at
             }
             None => {
                 let (prev, next, account_prev, account_next, level) = (NIL, NIL, NIL, NIL, NIL);
-                let slot = Slot { order: *order, state, level, prev, next, account_prev, account_next, fees, reserve };
+                let reserve_fee = reserve.fee;
+                let slot =
+                    Slot { order: *order, state, level, prev, next, account_prev, account_next, fees, reserve_fee };
                 self.slots.push(slot);
                 (self.slots.len() - 1) as u32
             }
         };
         self.index.insert(order.id, at);
+        debug_assert_eq!(self.slots[at as usize].reserve(), reserve, "reserve disagrees with the order");
         at
     }
 

@@ -201,8 +201,8 @@ impl Engine {
                     let price = order.price.expect("resting limit");
                     let expected: OrderReserve =
                         order_reserve(market.maker_fee_rate(), order.side(), price, order.leaves_qty, &slot.fees);
-                    ensure!(slot.reserve == expected, "order {}: stale reservation", order.id);
-                    exposure.add(order.side(), order.intent, slot.reserve);
+                    ensure!(slot.reserve() == expected, "order {}: stale reservation", order.id);
+                    exposure.add(order.side(), order.intent, slot.reserve());
                     count += 1;
                     previous = at;
                     at = slot.account_next;

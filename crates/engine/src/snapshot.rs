@@ -21,7 +21,8 @@
 //! states: u32 count, each: position, exposure (bids and offers: qty, notional, fee i128;
 //!   sell_long, sell_short i64), head, tail, orders_count u32
 //! slots: u32 count, each: order, state, level, prev, next, account_prev, account_next u32,
-//!   fee cap (exact i128, charged i64), reserve (qty, notional, fee i64)
+//!   fee cap (exact i128, charged i64), reserve (qty, notional, fee i64; a live slot's qty
+//!   and notional must be its leaves and their notional at its price)
 //! free slots: u32 count, each u32
 //! ```
 //!
@@ -41,7 +42,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use types::{AccountId, Cash, ExecutionId, MarketId, OrderId, Price, Qty, Rate, Timestamp, TradeId};
 
-use crate::account::{Account, AccountMarket, Exposure, MarketMap, OrderReserve, SideTotals};
+use crate::account::{Account, AccountMarket, Exposure, MarketMap, SideTotals};
 use crate::book::{Book, EMPTY_LEVEL, Ladder, Level, NIL, Slot, Store};
 use crate::command::{MarketSpec, MarketState};
 use crate::engine::{Counters, Engine, Ledger};
@@ -676,9 +677,10 @@ impl Engine {
             }
             e.i128(slot.fees.exact_total);
             e.i64(slot.fees.charged_total.units());
-            e.i64(slot.reserve.qty);
-            e.i64(slot.reserve.notional);
-            e.i64(slot.reserve.fee);
+            let reserve = slot.reserve();
+            e.i64(reserve.qty);
+            e.i64(reserve.notional);
+            e.i64(reserve.fee);
         }
         let free = self.store.free_list();
         e.count(free.len());
@@ -820,9 +822,11 @@ impl Engine {
 
         let slots_count = d.count("slots count", 64)?;
         let mut slots = Vec::with_capacity(slots_count);
+        // The stored reserve's quantity and notional, which a live slot derives from its order.
+        let mut reserves = Vec::with_capacity(slots_count);
         for _ in 0..slots_count {
             let order = d.order()?;
-            slots.push(Slot {
+            let mut slot = Slot {
                 order,
                 state: d.u32("slot")?,
                 level: d.u32("slot")?,
@@ -831,12 +835,11 @@ impl Engine {
                 account_prev: d.u32("slot")?,
                 account_next: d.u32("slot")?,
                 fees: FeeCap { exact_total: d.i128("slot fees")?, charged_total: Cash(d.i64("slot fees")?) },
-                reserve: OrderReserve {
-                    qty: d.i64("slot reserve")?,
-                    notional: d.i64("slot reserve")?,
-                    fee: d.i64("slot reserve")?,
-                },
-            });
+                reserve_fee: 0,
+            };
+            reserves.push((d.i64("slot reserve")?, d.i64("slot reserve")?));
+            slot.reserve_fee = d.i64("slot reserve")?;
+            slots.push(slot);
         }
         let free_count = d.count("free slots count", 4)?;
         let mut free = Vec::with_capacity(free_count);
@@ -851,6 +854,12 @@ impl Engine {
         }
         d.finish()?;
 
+        for (at, (slot, &(qty, notional))) in slots.iter().zip(&reserves).enumerate() {
+            let reserve = slot.reserve();
+            if !is_free[at] && (reserve.qty, reserve.notional) != (qty, notional) {
+                return Err(SnapshotError::Invalid { what: "slot reserve", value: at as u64 });
+            }
+        }
         engine.check_links(&slots, &is_free)?;
         engine.store = Store::restore(slots, free);
         engine.market_by_slug = HashMap::with_capacity(engine.markets.len());

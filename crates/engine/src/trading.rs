@@ -593,6 +593,7 @@ impl Engine {
 
         // The maker: order, fees and reservation, in place.
         let slot = self.store.get_mut(maker_at);
+        let old_reserve = slot.reserve();
         let maker_fee = slot.fees.charge(maker_rate, qty, px);
         apply_fill_to_order(&mut slot.order, qty, notional, maker_fee);
         let maker = &slot.order;
@@ -603,7 +604,7 @@ impl Engine {
         } else {
             order_reserve(resting_rate, maker_side, px, maker.leaves_qty, &slot.fees)
         };
-        let old_reserve = std::mem::replace(&mut slot.reserve, new_reserve);
+        slot.reserve_fee = new_reserve.fee;
         let maker_state = slot.state;
         self.markets[market_id.get() as usize].book.ladder_mut(maker_side).reduce(level, qty);
         let state = &mut self.states[maker_state as usize];
@@ -791,7 +792,7 @@ impl Engine {
     /// until it is reused, so the caller may still read it.
     pub(crate) fn unrest(&mut self, at: u32) {
         let slot = self.store.get(at);
-        let (order, reserve, state) = (&slot.order, slot.reserve, slot.state);
+        let (order, reserve, state) = (&slot.order, slot.reserve(), slot.state);
         let (market_id, account, intent, id, good_till) =
             (order.market.expect("resting"), order.account, order.intent, order.id, order.good_till);
         let side = order.side();
@@ -950,7 +951,7 @@ impl Engine {
         }
         let rate = if crosses { market.any_fee_rate() } else { market.maker_fee_rate() };
         let reserve = order_reserve(rate, side, price, leaves, &slot.fees);
-        if !self.fits(old.account, Some(slot.state), side, reserve, slot.reserve) {
+        if !self.fits(old.account, Some(slot.state), side, reserve, slot.reserve()) {
             return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
         Ok(Change { tif, post_only, price, good_till, qty, leaves, level, crosses, reserve })
@@ -964,7 +965,7 @@ impl Engine {
         let slot = self.store.get(at);
         let old = &slot.order;
         let (side, intent, old_good_till, old_reserve, state) =
-            (old.side(), old.intent, old.good_till, slot.reserve, slot.state);
+            (old.side(), old.intent, old.good_till, slot.reserve(), slot.state);
         let loses_priority = Some(change.price) != old.price || change.leaves > old.leaves_qty;
         let market_id = old.market.expect("resting");
         if loses_priority && change.crosses {
@@ -994,7 +995,7 @@ impl Engine {
             let ts_inserted = order.ts_inserted;
             change.apply(order, ts_inserted);
         }
-        self.store.slots[at as usize].reserve = change.reserve;
+        self.store.slots[at as usize].reserve_fee = change.reserve.fee;
         let exposure = &mut self.states[state as usize].exposure;
         exposure.remove(side, intent, old_reserve);
         exposure.add(side, intent, change.reserve);
@@ -1153,7 +1154,7 @@ impl Engine {
         while at != NIL {
             let slot = self.store.get(at);
             let mut without = state.exposure;
-            without.remove(slot.order.side(), slot.order.intent, slot.reserve);
+            without.remove(slot.order.side(), slot.order.intent, slot.reserve());
             if without.reservation(state.position.net) < current {
                 return Some(at);
             }

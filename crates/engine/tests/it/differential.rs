@@ -77,7 +77,7 @@ impl Rng {
 // ----- the generator -----
 
 #[expect(clippy::too_many_arguments, reason = "a market spec has this many parts")]
-fn spec(
+pub(crate) fn spec(
     slug: &str,
     tick: u32,
     min_qty: i64,

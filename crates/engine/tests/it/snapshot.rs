@@ -5,9 +5,10 @@
 //! event by event and hash by hash, with invariants checked. Also: encoding is deterministic,
 //! and truncated or mislabelled snapshots are refused with an error.
 
-use engine::{Engine, SnapshotError};
+use engine::{Command, Engine, Intent, MarketRef, MarketState, NewOrder, Op, OrderKind, Size, SnapshotError, Tif};
+use types::{AccountId, Cash, MarketId, Price, QTY_SCALE, Qty, Seq, Timestamp};
 
-use crate::differential::record_stream;
+use crate::differential::{record_stream, spec};
 
 fn encode(engine: &Engine) -> Vec<u8> {
     let mut bytes = Vec::new();
@@ -77,5 +78,51 @@ fn damaged_snapshots_are_errors_not_panics() {
     // job: see the module doc of `engine::snapshot`.)
     for len in (0..bytes.len()).step_by(13) {
         assert!(Engine::decode_snapshot(&bytes[..len]).is_err(), "truncated to {len}");
+    }
+}
+
+/// A live slot stores only the fee part of its reservation; the quantity and notional in
+/// the snapshot must be what its order implies, or the snapshot is refused.
+#[test]
+fn a_live_slot_whose_reservation_disagrees_with_its_order_is_refused() {
+    let mut engine = Engine::new();
+    let ops = [
+        Op::CreateMarket(spec("one", 100, QTY_SCALE, 69_500, -12_500, 100, 9_900, MarketState::Open)),
+        Op::CreateAccount { name: "alice".into() },
+        Op::Deposit { account: AccountId(0), amount: Cash::from_dollars(100).expect("small") },
+        Op::PlaceOrder(NewOrder {
+            account: AccountId(0),
+            market: MarketRef::Id(MarketId(0)),
+            intent: Intent::BuyLong,
+            kind: OrderKind::Limit,
+            price: Some(Price(4_000)),
+            size: Size::Qty(Qty(10 * QTY_SCALE)),
+            tif: Some(Tif::GoodTillCancel),
+            good_till: None,
+            post_only: false,
+            slippage: None,
+            manual: None,
+        }),
+    ];
+    for (seq, op) in ops.into_iter().enumerate() {
+        let command = Command { seq: Seq(seq as u64 + 1), ts: Timestamp(seq as i64 + 1), op };
+        engine.apply(&command, &mut Vec::new()).expect("set-up command");
+    }
+    assert_eq!(engine.orders_count(), 1);
+    let bytes = encode(&engine);
+    // The snapshot ends with the only slot's reserve (qty, notional, fee: i64 each) and an
+    // empty free list (a u32 count of 0).
+    let end = bytes.len() - 4;
+    assert_eq!(bytes[end..], [0; 4], "no free slots");
+    let field = |at: usize| i64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    assert_eq!((field(end - 24), field(end - 16)), (10 * QTY_SCALE, 4_000 * 10 * QTY_SCALE), "qty, notional");
+    for at in [end - 24, end - 16] {
+        let mut damaged = bytes.clone();
+        damaged[at] ^= 1;
+        assert_eq!(
+            Engine::decode_snapshot(&damaged).err(),
+            Some(SnapshotError::Invalid { what: "slot reserve", value: 0 }),
+            "reserve byte {at} changed"
+        );
     }
 }
