@@ -196,7 +196,7 @@ impl Exposure {
     /// The reservation once `add` joins `side` (replacing `replaced`, of the same side; zero
     /// for none): the risk check of a new or modified order, without touching `self`. `None`
     /// when the side's totals would pass `limits::OPEN_SIDE_MAX`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn reservation_after(
         &self,
         net: Qty,
@@ -226,7 +226,7 @@ impl Exposure {
 /// totals reach 2^62 and a dollar per contract of that does not fit `i64`, so the formula is
 /// exact in `i128`; it is computed in `i64` first (real accounts are far from the limits) and
 /// again in `i128` only when a step overflows.
-#[inline]
+#[inline(always)]
 fn reservation_of(bids: &SideTotals, offers: &SideTotals, net: Qty) -> i128 {
     match reservation_of_64(bids, offers, net) {
         Some(reservation) => i128::from(reservation),
@@ -235,7 +235,7 @@ fn reservation_of(bids: &SideTotals, offers: &SideTotals, net: Qty) -> i128 {
 }
 
 /// The formula in `i64`; `None` on overflow.
-#[inline]
+#[inline(always)]
 fn reservation_of_64(bids: &SideTotals, offers: &SideTotals, net: Qty) -> Option<i64> {
     let dollar = PRICE_SCALE;
     let long = net.units().max(0);

@@ -272,6 +272,7 @@ impl Ladder {
     }
 
     /// Appends the order at `at` to the back of `level`.
+    #[inline(always)]
     pub(crate) fn push_back(&mut self, slots: &mut [Slot], level: u32, at: u32) {
         let entry = &mut self.levels[level as usize];
         let slot = &mut slots[at as usize];
@@ -296,6 +297,7 @@ impl Ladder {
     }
 
     /// Unlinks the order at `at` from its level.
+    #[inline(always)]
     pub(crate) fn unlink(&mut self, slots: &mut [Slot], at: u32) {
         let (level, prev, next, leaves) = {
             let slot = &slots[at as usize];

@@ -96,6 +96,7 @@ pub(crate) struct FeeCap {
 
 impl FeeCap {
     /// The fee to charge for one fill with coefficient `rate`, updating the running totals.
+    #[inline(always)]
     pub(crate) fn charge(&mut self, rate: Rate, qty: Qty, px: Price) -> Cash {
         let exact = exact_fee(rate, qty, px);
         if exact <= 0 {

@@ -31,6 +31,12 @@
 //! orders beyond the remaining long (short) are canceled newest first, then in each market
 //! (ascending id) orders are canceled newest first until the market's reservation fits the
 //! account's free cash. Both are unsolicited cancels.
+//!
+//! Inlining: the helpers each command runs once or once per fill (acceptance, resting and
+//! its list links, the risk check and its reservation formula, fee charging, settlement and
+//! its events, ending a resting order) are `#[inline(always)]`. The compiler left them out
+//! of line; forcing them in cut about 9 % of the engine's instructions and, measured per
+//! operation type in alternating runs, 7-13 % of the time of every type (see BENCHMARKS).
 
 use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp};
 
@@ -434,6 +440,7 @@ impl Engine {
     /// prices within [0.01, 0.99] every open contract costs at least a cent of buying power
     /// and positions are bounded by the deposit limit, so such totals would need a
     /// reservation of several times `DEPOSITS_MAX`, beyond any account's cash.
+    #[inline(always)]
     fn fits(
         &self,
         account: AccountId,
@@ -459,6 +466,7 @@ impl Engine {
 
     // ----- acceptance and matching -----
 
+    #[inline(always)]
     fn accept(&mut self, order: &mut Order, plan: Plan, out: &mut Vec<Event>) {
         order.state = transition(None, Transition::Accept, false).expect("accept from nothing");
         order.leaves_qty = order.qty;
@@ -657,6 +665,7 @@ impl Engine {
 
     /// Moves cash, margin, fees and the position of one side of a fill of `(qty, px,
     /// notional)`.
+    #[inline(always)]
     fn settle_fill(
         &mut self,
         account_id: AccountId,
@@ -690,6 +699,7 @@ impl Engine {
 
     /// The position and balance events of one settled side of a fill: the position, the
     /// trade's cash and margin, then the fee (if any) as its own ledger entry.
+    #[inline(always)]
     fn emit_settled(&self, account: AccountId, state: u32, market: MarketId, settled: Settled, out: &mut Vec<Event>) {
         emit(out, || Event::PositionChanged { account, market, position: self.states[state as usize].position });
         let holder = &self.accounts[account.get() as usize];
@@ -737,6 +747,7 @@ impl Engine {
     }
 
     /// `rest` with the order's level and reserve already known.
+    #[inline(always)]
     fn rest_at(&mut self, order: &Order, fees: FeeCap, state: Option<u32>, level: u32, reserve: OrderReserve) {
         let market_id = order.market.expect("accepted");
         let side = order.side();
@@ -758,6 +769,7 @@ impl Engine {
     }
 
     /// Links the order at `at` as the newest of its account's orders in its market.
+    #[inline(always)]
     fn append_to_account_list(&mut self, at: u32) {
         let state = &mut self.states[self.store.slots[at as usize].state as usize];
         let tail = std::mem::replace(&mut state.tail, at);
@@ -772,6 +784,7 @@ impl Engine {
     }
 
     /// Unlinks the order at `at` from its account's list in its market.
+    #[inline(always)]
     fn remove_from_account_list(&mut self, at: u32) {
         let slot = &self.store.slots[at as usize];
         let (prev, next) = (slot.account_prev, slot.account_next);
@@ -809,6 +822,7 @@ impl Engine {
     }
 
     /// Ends a resting order (cancel or expiry) with one execution.
+    #[inline(always)]
     pub(crate) fn end_resting(
         &mut self,
         at: u32,
