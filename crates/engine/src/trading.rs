@@ -613,6 +613,7 @@ impl Engine {
             order_reserve(resting_rate, maker_side, px, maker.leaves_qty, &slot.fees)
         };
         slot.reserve_fee = new_reserve.fee;
+        debug_assert_eq!(slot.reserve(), new_reserve, "maker reserve disagrees with the order");
         let maker_state = slot.state;
         self.markets[market_id.get() as usize].book.ladder_mut(maker_side).reduce(level, qty);
         let state = &mut self.states[maker_state as usize];
@@ -1010,6 +1011,7 @@ impl Engine {
             change.apply(order, ts_inserted);
         }
         self.store.slots[at as usize].reserve_fee = change.reserve.fee;
+        debug_assert_eq!(self.store.get(at).reserve(), change.reserve, "reserve disagrees with the order");
         let exposure = &mut self.states[state as usize].exposure;
         exposure.remove(side, intent, old_reserve);
         exposure.add(side, intent, change.reserve);
