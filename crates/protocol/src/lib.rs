@@ -18,6 +18,7 @@
 //! - `query`: the query parameters of the GET endpoints.
 //! - `signing`: the signed message, Ed25519 signing and verification, header names.
 //! - `error`: the JSON error envelope and its gRPC codes.
+//! - `examples`: the API's illustrative exchanges, verbatim, for tests.
 //!
 //! Architecture invariant: no floating point. Every number on the wire is kept as its
 //! decimal text and converted to fixed-point units exactly.
@@ -26,6 +27,7 @@ mod account;
 mod amount;
 mod enums;
 mod error;
+pub mod examples;
 mod market;
 mod number;
 mod order;

@@ -459,6 +459,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::examples::{CLOSE_POSITION_REQUEST, CLOSE_POSITION_RESPONSE};
 
     /// Parses `text` as `T`, writes it back, and checks nothing was lost or added.
     fn round_trip<T: Serialize + for<'de> Deserialize<'de>>(text: &str) -> T {
@@ -469,28 +470,9 @@ mod tests {
         parsed
     }
 
-    // API.md §2.11, the illustrative close-position exchange, verbatim.
-    const CLOSE_REQUEST: &str = r#"{"marketSlug":"aec-x","manualOrderIndicator":"MANUAL_ORDER_INDICATOR_AUTOMATIC",
- "synchronousExecution":true,"maxBlockTime":"5",
- "slippageTolerance":{"currentPrice":{"value":"0.55","currency":"USD"},"ticks":2}}"#;
-    const CLOSE_RESPONSE: &str = r#"{"id":"ord-42","executions":[
- {"id":"ex-1","type":"EXECUTION_TYPE_NEW","order":{"id":"ord-42","marketSlug":"aec-x",
-   "side":"ORDER_SIDE_SELL","type":"ORDER_TYPE_MARKET","intent":"ORDER_INTENT_SELL_LONG",
-   "outcomeSide":"OUTCOME_SIDE_YES","action":"ORDER_ACTION_SELL",
-   "price":{"value":"0.53","currency":"USD"},"quantity":10,"cumQuantity":0,"leavesQuantity":10,
-   "tif":"TIME_IN_FORCE_IMMEDIATE_OR_CANCEL","state":"ORDER_STATE_NEW"}},
- {"id":"ex-2","type":"EXECUTION_TYPE_PARTIAL_FILL","lastShares":"6","lastPx":{"value":"0.55","currency":"USD"},
-  "tradeId":"t-1","aggressor":true,"commissionNotionalCollected":{"value":"0.10","currency":"USD"},
-  "order":{"id":"ord-42","cumQuantity":6,"leavesQuantity":4,"state":"ORDER_STATE_PARTIALLY_FILLED"}},
- {"id":"ex-3","type":"EXECUTION_TYPE_FILL","lastShares":"4","lastPx":{"value":"0.54","currency":"USD"},
-  "tradeId":"t-2","aggressor":true,"commissionNotionalCollected":{"value":"0.07","currency":"USD"},
-  "order":{"id":"ord-42","cumQuantity":10,"leavesQuantity":0,"state":"ORDER_STATE_FILLED",
-           "avgPx":{"value":"0.546","currency":"USD"},
-           "commissionNotionalTotalCollected":{"value":"0.17","currency":"USD"}}}]}"#;
-
     #[test]
     fn close_position_example_round_trips() {
-        let request: ClosePositionOrderRequest = round_trip(CLOSE_REQUEST);
+        let request: ClosePositionOrderRequest = round_trip(CLOSE_POSITION_REQUEST);
         assert_eq!(request.market_slug, "aec-x");
         assert_eq!(request.max_block_time.as_ref().map(|t| t.parse_i64()), Some(Ok(5)));
         let slippage = request.slippage_tolerance.unwrap();
@@ -498,7 +480,7 @@ mod tests {
         assert_eq!(slippage.bips, None);
         assert_eq!(slippage.current_price.unwrap().to_units(4), Ok(5_500));
 
-        let response: ClosePositionOrderResponse = round_trip(CLOSE_RESPONSE);
+        let response: ClosePositionOrderResponse = round_trip(CLOSE_POSITION_RESPONSE);
         assert_eq!(response.executions.len(), 3);
         let last = &response.executions[2];
         assert_eq!(last.execution_type, Some(ExecutionType::Fill));
@@ -521,7 +503,7 @@ mod tests {
                 ticks: Some(2),
             }),
         };
-        let expected: String = CLOSE_REQUEST.split_whitespace().collect();
+        let expected: String = CLOSE_POSITION_REQUEST.split_whitespace().collect();
         assert_eq!(serde_json::to_string(&request).unwrap(), expected);
     }
 

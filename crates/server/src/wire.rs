@@ -885,32 +885,15 @@ mod tests {
         x.place(limit("aec-x", "ORDER_INTENT_BUY_LONG", "0.55", 6), bidder);
         x.place(limit("aec-x", "ORDER_INTENT_BUY_LONG", "0.54", 10), bidder);
 
-        let request: ClosePositionOrderRequest = serde_json::from_str(
-            r#"{"marketSlug":"aec-x","manualOrderIndicator":"MANUAL_ORDER_INDICATOR_AUTOMATIC",
-                "synchronousExecution":true,"maxBlockTime":"5",
-                "slippageTolerance":{"currentPrice":{"value":"0.55","currency":"USD"},"ticks":2}}"#,
-        )
-        .unwrap();
+        let request: ClosePositionOrderRequest =
+            serde_json::from_str(protocol::examples::CLOSE_POSITION_REQUEST).unwrap();
         assert_eq!(max_block_time(request.max_block_time.as_ref(), 10), Ok(Some(5)));
         let close = close_position(&request, trader).unwrap();
         let Reply::Order(id) = x.apply(Op::ClosePosition(close)) else { panic!() };
 
         let executions = Value::Array(x.executions());
-        let expected = json!([
-            {"id":"ex-1","type":"EXECUTION_TYPE_NEW","order":{"id":"ord-42","marketSlug":"aec-x",
-              "side":"ORDER_SIDE_SELL","type":"ORDER_TYPE_MARKET","intent":"ORDER_INTENT_SELL_LONG",
-              "outcomeSide":"OUTCOME_SIDE_YES","action":"ORDER_ACTION_SELL",
-              "price":{"value":"0.53","currency":"USD"},"quantity":10,"cumQuantity":0,"leavesQuantity":10,
-              "tif":"TIME_IN_FORCE_IMMEDIATE_OR_CANCEL","state":"ORDER_STATE_NEW"}},
-            {"id":"ex-2","type":"EXECUTION_TYPE_PARTIAL_FILL","lastShares":"6","lastPx":{"value":"0.55","currency":"USD"},
-             "tradeId":"t-1","aggressor":true,"commissionNotionalCollected":{"value":"0.10","currency":"USD"},
-             "order":{"id":"ord-42","cumQuantity":6,"leavesQuantity":4,"state":"ORDER_STATE_PARTIALLY_FILLED"}},
-            {"id":"ex-3","type":"EXECUTION_TYPE_FILL","lastShares":"4","lastPx":{"value":"0.54","currency":"USD"},
-             "tradeId":"t-2","aggressor":true,"commissionNotionalCollected":{"value":"0.07","currency":"USD"},
-             "order":{"id":"ord-42","cumQuantity":10,"leavesQuantity":0,"state":"ORDER_STATE_FILLED",
-                      "avgPx":{"value":"0.546","currency":"USD"},
-                      "commissionNotionalTotalCollected":{"value":"0.17","currency":"USD"}}}
-        ]);
+        let response: Value = serde_json::from_str(protocol::examples::CLOSE_POSITION_RESPONSE).unwrap();
+        let expected = &response["executions"];
         // The bidder's maker executions come too; keep the close order's own.
         let own: Vec<Value> = executions
             .as_array()
@@ -919,7 +902,7 @@ mod tests {
             .filter(|e| e["order"]["id"] == json!(id.to_string()))
             .cloned()
             .collect();
-        assert_contains(&Value::Array(own.clone()), &expected, &["id", "tradeId"], "executions");
+        assert_contains(&Value::Array(own.clone()), expected, &["id", "tradeId"], "executions");
         let first = &own[0]["order"];
         assert_eq!(first["commissionsBasisPoints"], json!("695"));
         assert_eq!(first["makerCommissionsBasisPoints"], json!("-125"));
