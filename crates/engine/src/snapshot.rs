@@ -855,9 +855,9 @@ impl Engine {
         d.finish()?;
 
         for (at, (slot, &(qty, notional))) in slots.iter().zip(&reserves).enumerate() {
-            let leaves = slot.order.leaves_qty.units();
-            let price = slot.order.price.map_or(0, |price| i64::from(price.units()));
-            if !is_free[at] && (qty != leaves || Some(notional) != price.checked_mul(leaves)) {
+            let leaves = slot.order.leaves_qty;
+            let expected = slot.order.price.unwrap_or(Price::ZERO).notional(leaves);
+            if !is_free[at] && (qty != leaves.units() || expected != Some(Cash(notional))) {
                 return Err(SnapshotError::Invalid { what: "slot reserve", value: at as u64 });
             }
         }
