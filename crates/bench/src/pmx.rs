@@ -30,8 +30,9 @@ const TICK_UNITS: u32 = 100;
 pub(crate) struct Pmx {
     engine: Engine,
     events: Vec<Event>,
-    /// Engine order id and account by generator id.
-    orders: Vec<(OrderId, AccountId)>,
+    /// Engine order id by generator id (a cancel or modify finds the order's account from
+    /// the engine's live order, as a gateway knows it from the request's credentials).
+    orders: Vec<OrderId>,
     /// One command per op kind, built once; each op patches its fields in place, so the
     /// timed loop neither builds nor drops commands.
     place: Command,
@@ -72,7 +73,7 @@ impl Pmx {
             events: Vec::with_capacity(256),
             // A non-zero fill value makes the allocator touch every page now, so page faults
             // are not timed.
-            orders: vec![(OrderId(u64::MAX), AccountId(u32::MAX)); id_count],
+            orders: vec![OrderId(u64::MAX); id_count],
             place: command(EngineOp::PlaceOrder(place)),
             cancel: command(EngineOp::CancelOrder { account: AccountId(0), order: OrderId(0) }),
             modify: command(EngineOp::ModifyOrder(modify)),
@@ -167,11 +168,12 @@ impl Venue for Pmx {
                     Tif::Ioc => EngineTif::ImmediateOrCancel,
                 });
                 if let Ok(Reply::Order(order)) = self.run(Kind::Place) {
-                    self.orders[id as usize] = (order, account);
+                    self.orders[id as usize] = order;
                 }
             }
             Op::Cancel { id } => {
-                let (order_id, account_id) = self.orders[id as usize];
+                let order_id = self.orders[id as usize];
+                let account_id = self.engine.order(order_id).map_or(AccountId(0), |o| o.account);
                 let EngineOp::CancelOrder { account, order } = &mut self.cancel.op else {
                     unreachable!("cancel command")
                 };
@@ -179,8 +181,9 @@ impl Venue for Pmx {
                 let _ = self.run(Kind::Cancel);
             }
             Op::Modify { id, new_price_ticks, new_qty } => {
-                let (order, account) = self.orders[id as usize];
-                let filled = self.engine.order(order).map_or(0, |o| o.cum_qty.units());
+                let order = self.orders[id as usize];
+                let (account, filled) =
+                    self.engine.order(order).map_or((AccountId(0), 0), |o| (o.account, o.cum_qty.units()));
                 let EngineOp::ModifyOrder(modify) = &mut self.modify.op else { unreachable!("modify command") };
                 modify.account = account;
                 modify.order = order;
