@@ -161,8 +161,10 @@ impl SideTotals {
     }
 }
 
-/// Aggregates of an account's open orders in one market.
+/// Aggregates of an account's open orders in one market. In C order: the side totals,
+/// which every order touches, first (see `AccountMarket`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
 pub(crate) struct Exposure {
     pub(crate) bids: SideTotals,
     pub(crate) offers: SideTotals,
@@ -262,19 +264,23 @@ fn reservation_of_128(bids: &SideTotals, offers: &SideTotals, net: Qty) -> i128 
 
 /// An account's state in one market.
 ///
-/// Laid out (C order, cache-line aligned) so that placing or removing an order touches the
-/// exposure and the list ends, the lines at the front, and the risk check adds only the line
-/// holding the net position.
+/// Laid out (C order, cache-line aligned) so that resting or removing a buying order (the
+/// list ends, the order count, the side totals) touches the first cache line only; the
+/// risk check adds the second, which holds the reducing totals and the net position, and
+/// fills the rest of the position.
 #[derive(Clone, Debug)]
 #[repr(C, align(64))]
 pub(crate) struct AccountMarket {
-    pub(crate) exposure: Exposure,
     /// Oldest and newest of the account's live orders here (intrusive list through slots).
     pub(crate) head: u32,
     pub(crate) tail: u32,
     pub(crate) orders_count: u32,
+    pub(crate) exposure: Exposure,
     pub(crate) position: Position,
 }
+
+// The list ends, the count and both side totals share the first cache line.
+const _: () = assert!(std::mem::offset_of!(AccountMarket, exposure) + std::mem::offset_of!(Exposure, sell_long) == 64);
 
 impl Default for AccountMarket {
     fn default() -> AccountMarket {
