@@ -96,18 +96,28 @@ impl OrderIndex {
         (id / PAGE_IDS, id % PAGE_IDS)
     }
 
+    #[inline(always)]
     fn insert(&mut self, id: OrderId, at: u32) {
         let (page, cell) = Self::split(id);
-        if self.pages.len() <= page {
-            self.pages.resize_with(page + 1, || None);
+        if self.pages.get(page).is_none_or(Option::is_none) {
+            self.add_page(page);
         }
-        let spare = &mut self.spare;
-        let page = self.pages[page]
-            .get_or_insert_with(|| Page { cells: spare.pop().unwrap_or_else(|| Box::new([NIL; PAGE_IDS])), used: 0 });
+        let Some(Some(page)) = self.pages.get_mut(page) else { unreachable!("page just added") };
         debug_assert_eq!(page.cells[cell], NIL, "order id indexed twice");
         page.cells[cell] = at;
         page.used += 1;
         self.len += 1;
+    }
+
+    /// Makes page `page` present (a spare page, else a new one), growing the directory.
+    #[cold]
+    #[inline(never)]
+    fn add_page(&mut self, page: usize) {
+        if self.pages.len() <= page {
+            self.pages.resize_with(page + 1, || None);
+        }
+        let cells = self.spare.pop().unwrap_or_else(|| Box::new([NIL; PAGE_IDS]));
+        self.pages[page] = Some(Page { cells, used: 0 });
     }
 
     fn remove(&mut self, id: OrderId) {

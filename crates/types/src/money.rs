@@ -111,6 +111,7 @@ impl Qty {
     /// The largest multiple of `step` not above `self` (for non-negative `self`).
     /// `step` must be positive. The common steps (1 and 0.01 contract) divide by a constant,
     /// which compiles to a multiplication.
+    #[inline]
     pub const fn truncate_to(self, step: Qty) -> Qty {
         let remainder = match step.0 {
             QTY_SCALE => self.0.rem_euclid(QTY_SCALE),
