@@ -120,6 +120,14 @@ impl MarketMap {
         }
     }
 
+    /// Whether `test` holds for every state index (in ascending market id), stopping at the
+    /// first that fails. The common one-market case tests the inline entry only.
+    #[inline(always)]
+    pub(crate) fn all(&self, mut test: impl FnMut(u32) -> bool) -> bool {
+        let Some((_, first)) = self.first else { return true };
+        test(first) && self.rest.iter().all(|&(_, index)| test(index))
+    }
+
     /// `(market, state index)` in ascending market id.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (MarketId, u32)> + '_ {
         self.first.into_iter().chain(self.rest.iter().copied())

@@ -1107,8 +1107,9 @@ impl Engine {
     /// orders beyond what is left of the position are canceled, then orders no longer funded.
     #[inline(never)]
     fn clean_up(&mut self, traded_market: MarketId, out: &mut Vec<Event>) {
-        let mut touched = std::mem::take(&mut self.touched);
-        for &(account, index) in &touched {
+        // Cancels never fill, so the list does not change while it is walked.
+        for at in 0..self.touched.len() {
+            let (account, index) = self.touched[at];
             // Only resting orders are ever canceled here.
             if self.accounts[account.get() as usize].orders_count == 0 {
                 continue;
@@ -1131,8 +1132,7 @@ impl Engine {
                 self.cancel_unfunded(account, out);
             }
         }
-        touched.clear();
-        self.touched = touched;
+        self.touched.clear();
     }
 
     /// Whether every market's reservation fits the account's free cash: the usual answer,
@@ -1140,7 +1140,7 @@ impl Engine {
     fn funded(&self, account: AccountId) -> bool {
         let holder = &self.accounts[account.get() as usize];
         let free = holder.free();
-        holder.markets.iter().all(|(_, index)| self.states[index as usize].reservation() <= free)
+        holder.markets.all(|index| self.states[index as usize].reservation() <= free)
     }
 
     /// Cancels orders, newest first per market, until every market's reservation fits.
