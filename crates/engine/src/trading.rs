@@ -522,7 +522,9 @@ impl Engine {
         }
         if !self.touched.is_empty() {
             let market = order.market.expect("accepted");
-            self.clean_up(market, out);
+            // A close is the one order that trades without a risk check.
+            let unchecked = order.close_position.then_some(order.account);
+            self.clean_up(market, unchecked, out);
         }
     }
 
@@ -1105,8 +1107,19 @@ impl Engine {
 
     /// After fills, for every account that traded, in the order of its first fill: reducing
     /// orders beyond what is left of the position are canceled, then orders no longer funded.
+    ///
+    /// Only two kinds of account can be left unfunded, so only they are checked: one with
+    /// state in more than one market, and `unchecked`, the taker of an order that was not
+    /// risk-checked (a close). Within one market a fill never costs more buying power than
+    /// it releases from the reservation: the reservation is the worst case of each side's
+    /// orders all filling at their limits with their fee bounds, a fill happens at the limit
+    /// or better, its fee is at most what it takes off the order's fee bound, and a checked
+    /// taker's order was checked with its whole quantity at its limit (at the larger fee
+    /// rate). But cash a fill spends in one market can be what another market's orders were
+    /// funded with (each market is checked against the same free cash), and a close that
+    /// buys back a short uncovers the account's bids that the short covered.
     #[inline(never)]
-    fn clean_up(&mut self, traded_market: MarketId, out: &mut Vec<Event>) {
+    fn clean_up(&mut self, traded_market: MarketId, unchecked: Option<AccountId>, out: &mut Vec<Event>) {
         // Cancels never fill, so the list does not change while it is walked.
         for at in 0..self.touched.len() {
             let (account, index) = self.touched[at];
@@ -1128,7 +1141,9 @@ impl Engine {
             if over_short {
                 self.cancel_reducing(account, traded_market, Intent::SellShort, note, unsolicited, short, out);
             }
-            if !self.funded(account) {
+            if self.accounts[account.get() as usize].markets.len() == 1 && unchecked != Some(account) {
+                debug_assert!(self.funded(account), "a one-market account left unfunded by a checked fill");
+            } else if !self.funded(account) {
                 self.cancel_unfunded(account, out);
             }
         }

@@ -1143,6 +1143,38 @@ fn unfunded_orders_are_canceled_after_a_fill() {
 }
 
 #[test]
+fn a_close_that_buys_back_a_short_cancels_the_bids_it_uncovered() {
+    // Alice's short of 10 covers her bid (buying it back frees $10 of margin), so the bid
+    // reserves nothing. A close is not risk-checked: buying the short back at 0.65 leaves
+    // $3.50 free, and the bid, now uncovered, needs $6.00. One market only, and still
+    // unfunded: the clean-up must check the taker of a close.
+    check(
+        r#"
+        hide new fills
+        market m
+        account alice cash=1
+        account bob
+        account carol
+        ~place bob m buy_long limit 0.90 x10 gtc
+        ~place alice m buy_short limit 0.90 x10 ioc
+        ~place alice m buy_long limit 0.60 x10 gtc
+        ~place carol m buy_short limit 0.65 x10 gtc
+        bal alice
+        close alice m
+        bal alice
+        book m
+        "#,
+        r#"
+        bal alice cash=10.00 margin=10.00 open=0.00 bp=0.00
+        trade t2 10@0.65 taker=alice#5 maker=carol#4
+        exec #3 CANCELED state=CANCELED cum=0 leaves=0 unsolicited=EXCHANGE_OPTION text="canceled: no longer funded by buying power"
+        bal alice cash=3.50 margin=0.00 open=0.00 bp=3.50
+        book m bids=- asks=-
+        "#,
+    );
+}
+
+#[test]
 fn resting_sell_long_beyond_a_shrunken_long_is_canceled() {
     check(
         r#"
