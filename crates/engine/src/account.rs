@@ -37,7 +37,10 @@ pub struct Account {
     pub cash: Cash,
     /// `marginRequirement`: $1 per short contract, over all markets.
     pub margin: Cash,
-    /// Live orders over all markets (bounded by `limits::OPEN_ORDERS_MAX`).
+    /// Live orders over all markets (bounded by `limits::OPEN_ORDERS_MAX`), kept only while
+    /// the account has state in more than one market (`AccountMarket::others`) and zero
+    /// otherwise: with one, that state's count is the total. Read it through
+    /// `Engine::resting_count`.
     pub(crate) orders_count: usize,
     pub(crate) markets: MarketMap,
     pub id: AccountId,
@@ -104,6 +107,15 @@ impl MarketMap {
                 let at = self.rest.binary_search_by_key(&market, |(id, _)| *id).expect_err("state exists");
                 self.rest.insert(at, (market, index));
             }
+        }
+    }
+
+    /// The state index when the account has state in exactly one market.
+    #[inline]
+    pub(crate) fn only(&self) -> Option<u32> {
+        match (self.first, self.rest.is_empty()) {
+            (Some((_, index)), true) => Some(index),
+            _ => None,
         }
     }
 
@@ -283,6 +295,9 @@ pub(crate) struct AccountMarket {
     pub(crate) head: u32,
     pub(crate) tail: u32,
     pub(crate) orders_count: u32,
+    /// The account has state in other markets too, so resting and removing orders here
+    /// also count them in `Account::orders_count`.
+    pub(crate) others: bool,
     pub(crate) exposure: Exposure,
     pub(crate) position: Position,
 }
@@ -298,6 +313,7 @@ impl Default for AccountMarket {
             head: NIL,
             tail: NIL,
             orders_count: 0,
+            others: false,
         }
     }
 }

@@ -257,16 +257,27 @@ impl Engine {
 
     /// The index of an account's state in a market, created empty if needed.
     pub(crate) fn state_index(&mut self, account: AccountId, market: MarketId) -> u32 {
-        let markets = &mut self.accounts[account.get() as usize].markets;
-        match markets.get(market) {
-            Some(index) => index,
-            None => {
-                let index = self.states.len() as u32;
-                markets.insert(market, index);
-                self.states.push(AccountMarket::default());
-                index
-            }
+        let holder = &mut self.accounts[account.get() as usize];
+        if let Some(index) = holder.markets.get(market) {
+            return index;
         }
+        let index = self.states.len() as u32;
+        let mut state = AccountMarket::default();
+        match holder.markets.len() {
+            0 => {}
+            1 => {
+                // The account's order total now spans markets: from here on it is kept on
+                // the account, starting from its first market's count.
+                let first = &mut self.states[holder.markets.index_at(0) as usize];
+                first.others = true;
+                holder.orders_count = first.orders_count as usize;
+                state.others = true;
+            }
+            _ => state.others = true,
+        }
+        holder.markets.insert(market, index);
+        self.states.push(state);
+        index
     }
 
     /// An account's states in ascending market id.

@@ -230,7 +230,18 @@ impl Engine {
                 listed += count as usize;
                 account_orders += count as usize;
             }
-            ensure!(account.orders_count == account_orders, "account {}: order count disagrees", account.id);
+            ensure!(
+                self.resting_count(account.id, None) == account_orders,
+                "account {}: order count disagrees",
+                account.id
+            );
+            let several = account.markets.len() > 1;
+            ensure!(several || account.orders_count == 0, "account {}: stale order total", account.id);
+            ensure!(
+                account.markets.iter().all(|(_, at)| self.states[at as usize].others == several),
+                "account {}: states disagree on whether it trades several markets",
+                account.id
+            );
             ensure!(
                 account.margin.units() == margin,
                 "account {}: margin {:?} != {margin}",

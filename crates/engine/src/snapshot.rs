@@ -646,7 +646,7 @@ impl Engine {
             e.str(&account.name);
             e.i64(account.cash.units());
             e.i64(account.margin.units());
-            e.u64(account.orders_count as u64);
+            e.u64(self.resting_count(account.id, None) as u64);
             e.count(account.markets.len());
             for (market, index) in account.markets.iter() {
                 e.u32(market.get());
@@ -817,7 +817,32 @@ impl Engine {
                 head: d.u32("state head")?,
                 tail: d.u32("state tail")?,
                 orders_count: d.u32("state orders")?,
+                others: false,
             });
+        }
+        // The account's order total is kept on the account only across markets; with one
+        // market it must be that state's count (the invariant check compares the rest).
+        for account in &mut engine.accounts {
+            let total = std::mem::take(&mut account.orders_count);
+            match account.markets.len() {
+                0 | 1 => {
+                    let state = account.markets.iter().next().and_then(|(_, at)| engine.states.get(at as usize));
+                    if total != state.map_or(0, |state| state.orders_count as usize) {
+                        return Err(SnapshotError::Inconsistent(format!(
+                            "account {}: order count {total} disagrees with its market's",
+                            account.id
+                        )));
+                    }
+                }
+                _ => {
+                    account.orders_count = total;
+                    for (_, at) in account.markets.iter() {
+                        if let Some(state) = engine.states.get_mut(at as usize) {
+                            state.others = true;
+                        }
+                    }
+                }
+            }
         }
 
         let slots_count = d.count("slots count", 64)?;

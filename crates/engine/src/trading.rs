@@ -216,7 +216,7 @@ impl Engine {
                 }
             }
         }
-        if order.tif.rests() && self.resting_count(order.account) >= limits::OPEN_ORDERS_MAX {
+        if order.tif.rests() && self.resting_count(order.account, state) >= limits::OPEN_ORDERS_MAX {
             return Err((RejectReason::ExchangeOption, Note::TooManyOrders));
         }
         let mut plan = if is_market {
@@ -460,8 +460,21 @@ impl Engine {
         reservation.is_some_and(|reservation| reservation <= free)
     }
 
-    fn resting_count(&self, account: AccountId) -> usize {
-        self.accounts[account.get() as usize].orders_count
+    /// An account's live orders over all markets. `state` is the index of one of its
+    /// states, when the caller has it: an account that trades only there has that count.
+    #[inline(always)]
+    pub(crate) fn resting_count(&self, account: AccountId, state: Option<u32>) -> usize {
+        if let Some(state) = state.map(|at| &self.states[at as usize])
+            && !state.others
+        {
+            return state.orders_count as usize;
+        }
+        let holder = &self.accounts[account.get() as usize];
+        match holder.markets.only() {
+            Some(index) => self.states[index as usize].orders_count as usize,
+            // Several markets, or none (then the account's total is zero).
+            None => holder.orders_count,
+        }
     }
 
     // ----- acceptance and matching -----
@@ -761,10 +774,12 @@ impl Engine {
         let at = self.store.insert(order, state, fees, reserve);
         let market = &mut self.markets[market_id.get() as usize];
         market.book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
-        self.accounts[order.account.get() as usize].orders_count += 1;
         let state = &mut self.states[state as usize];
         state.exposure.add(side, order.intent, reserve);
         state.orders_count += 1;
+        if state.others {
+            self.accounts[order.account.get() as usize].orders_count += 1;
+        }
         self.append_to_account_list(at);
         if let Some(good_till) = order.good_till {
             self.expiries.insert((good_till, order.id));
@@ -814,10 +829,14 @@ impl Engine {
         let side = order.side();
         self.markets[market_id.get() as usize].book.ladder_mut(side).unlink(&mut self.store.slots, at);
         self.remove_from_account_list(at);
-        self.accounts[account.get() as usize].orders_count -= 1;
         let state = &mut self.states[state as usize];
         state.exposure.remove(side, intent, reserve);
         state.orders_count -= 1;
+        // A one-market account's total is its state's count: its cancels leave the account's
+        // cache line alone.
+        if state.others {
+            self.accounts[account.get() as usize].orders_count -= 1;
+        }
         if let Some(good_till) = good_till {
             self.expiries.remove(&(good_till, id));
         }
@@ -1124,7 +1143,7 @@ impl Engine {
         for at in 0..self.touched.len() {
             let (account, index) = self.touched[at];
             // Only resting orders are ever canceled here.
-            if self.accounts[account.get() as usize].orders_count == 0 {
+            if self.resting_count(account, Some(index)) == 0 {
                 continue;
             }
             let state = &self.states[index as usize];

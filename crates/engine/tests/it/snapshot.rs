@@ -126,3 +126,67 @@ fn a_live_slot_whose_reservation_disagrees_with_its_order_is_refused() {
         );
     }
 }
+
+/// An account's order total is stored as the total whether the engine keeps it on the
+/// account (several markets) or reads it from its one market's state; a total that disagrees
+/// with the orders is refused either way, and a restored engine keeps counting.
+#[test]
+fn an_account_order_total_that_disagrees_with_its_orders_is_refused() {
+    let mut engine = Engine::new();
+    let order = |account, market, price| {
+        Op::PlaceOrder(NewOrder {
+            account: AccountId(account),
+            market: MarketRef::Id(MarketId(market)),
+            intent: Intent::BuyLong,
+            kind: OrderKind::Limit,
+            price: Some(Price(price)),
+            size: Size::Qty(Qty(QTY_SCALE)),
+            tif: Some(Tif::GoodTillCancel),
+            good_till: None,
+            post_only: false,
+            slippage: None,
+            manual: None,
+        })
+    };
+    let ops = [
+        Op::CreateMarket(spec("one", 100, QTY_SCALE, 0, 0, 100, 9_900, MarketState::Open)),
+        Op::CreateMarket(spec("two", 100, QTY_SCALE, 0, 0, 100, 9_900, MarketState::Open)),
+        Op::CreateAccount { name: "alice".into() },
+        Op::CreateAccount { name: "bob".into() },
+        Op::Deposit { account: AccountId(0), amount: Cash::from_dollars(100).expect("small") },
+        Op::Deposit { account: AccountId(1), amount: Cash::from_dollars(100).expect("small") },
+        order(0, 0, 4_000),
+        order(1, 0, 4_000),
+        order(1, 0, 3_000),
+        order(1, 1, 4_000),
+    ];
+    for (seq, op) in ops.into_iter().enumerate() {
+        let command = Command { seq: Seq(seq as u64 + 1), ts: Timestamp(seq as i64 + 1), op };
+        engine.apply(&command, &mut Vec::new()).expect("set-up command");
+    }
+    let bytes = encode(&engine);
+    // An account record: id u32, name (u32 length, bytes), cash i64, margin i64, the order
+    // total u64.
+    let total_at = |name: &str| {
+        let at = bytes.windows(name.len()).position(|w| w == name.as_bytes()).expect("name encoded");
+        at + name.len() + 16
+    };
+    let total = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    let (alice, bob) = (total_at("alice"), total_at("bob"));
+    assert_eq!((total(alice), total(bob)), (1, 3), "totals encoded as totals");
+    for at in [alice, bob] {
+        let mut damaged = bytes.clone();
+        damaged[at] += 1;
+        assert!(
+            matches!(Engine::decode_snapshot(&damaged), Err(SnapshotError::Inconsistent(_))),
+            "a wrong total at byte {at} was accepted"
+        );
+    }
+
+    // Restored, bob's third market order is counted on the account from the snapshot's total.
+    let mut restored = Engine::decode_snapshot(&bytes).expect("valid snapshot");
+    let command = Command { seq: Seq(11), ts: Timestamp(11), op: order(1, 1, 3_000) };
+    restored.apply(&command, &mut Vec::new()).expect("order");
+    restored.check_invariants().expect("invariants");
+    assert_eq!(restored.open_orders(AccountId(1)).len(), 4);
+}
