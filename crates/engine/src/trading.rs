@@ -1136,7 +1136,8 @@ impl Engine {
     /// taker's order was checked with its whole quantity at its limit (at the larger fee
     /// rate). But cash a fill spends in one market can be what another market's orders were
     /// funded with (each market is checked against the same free cash), and a close that
-    /// buys back a short uncovers the account's bids that the short covered.
+    /// shrinks the position uncovers the orders it covered (bids a short covered, offers a
+    /// long covered).
     #[inline(never)]
     fn clean_up(&mut self, traded_market: MarketId, unchecked: Option<AccountId>, out: &mut Vec<Event>) {
         // Cancels never fill, so the list does not change while it is walked.
