@@ -1175,6 +1175,37 @@ fn a_close_that_buys_back_a_short_cancels_the_bids_it_uncovered() {
 }
 
 #[test]
+fn a_close_that_sells_a_long_cancels_the_offers_it_uncovered() {
+    // The mirror case: alice's long of 10 covers her offer (selling YES she holds needs no
+    // margin), so the offer reserves nothing. Selling the long at 0.30 leaves $3.00 free;
+    // the offer, now a short sale, needs $1.00 - $0.40 per contract, $6.00.
+    check(
+        r#"
+        hide new fills
+        market m
+        account alice cash=1
+        account bob
+        account carol
+        ~place carol m buy_short limit 0.10 x10 gtc
+        ~place alice m buy_long limit 0.10 x10 ioc
+        ~place alice m buy_short limit 0.40 x10 gtc
+        ~place bob m buy_long limit 0.30 x10 gtc
+        bal alice
+        close alice m
+        bal alice
+        book m
+        "#,
+        r#"
+        bal alice cash=0.00 margin=0.00 open=0.00 bp=0.00
+        trade t2 10@0.30 taker=alice#5 maker=bob#4
+        exec #3 CANCELED state=CANCELED cum=0 leaves=0 unsolicited=EXCHANGE_OPTION text="canceled: no longer funded by buying power"
+        bal alice cash=3.00 margin=0.00 open=0.00 bp=3.00
+        book m bids=- asks=-
+        "#,
+    );
+}
+
+#[test]
 fn resting_sell_long_beyond_a_shrunken_long_is_canceled() {
     check(
         r#"
