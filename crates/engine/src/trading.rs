@@ -1161,7 +1161,7 @@ impl Engine {
             if over_short {
                 self.cancel_reducing(account, traded_market, Intent::SellShort, note, unsolicited, short, out);
             }
-            if self.accounts[account.get() as usize].markets.len() == 1 && unchecked != Some(account) {
+            if !self.states[index as usize].others && unchecked != Some(account) {
                 debug_assert!(self.funded(account), "a one-market account left unfunded by a checked fill");
             } else if !self.funded(account) {
                 self.cancel_unfunded(account, out);

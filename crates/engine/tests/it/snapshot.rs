@@ -81,33 +81,43 @@ fn damaged_snapshots_are_errors_not_panics() {
     }
 }
 
-/// A live slot stores only the fee part of its reservation; the quantity and notional in
-/// the snapshot must be what its order implies, or the snapshot is refused.
-#[test]
-fn a_live_slot_whose_reservation_disagrees_with_its_order_is_refused() {
+/// An engine after `ops`, applied as commands 1, 2, ... (each must succeed).
+fn engine_after<const N: usize>(ops: [Op; N]) -> Engine {
     let mut engine = Engine::new();
-    let ops = [
-        Op::CreateMarket(spec("one", 100, QTY_SCALE, 69_500, -12_500, 100, 9_900, MarketState::Open)),
-        Op::CreateAccount { name: "alice".into() },
-        Op::Deposit { account: AccountId(0), amount: Cash::from_dollars(100).expect("small") },
-        Op::PlaceOrder(NewOrder {
-            account: AccountId(0),
-            market: MarketRef::Id(MarketId(0)),
-            intent: Intent::BuyLong,
-            kind: OrderKind::Limit,
-            price: Some(Price(4_000)),
-            size: Size::Qty(Qty(10 * QTY_SCALE)),
-            tif: Some(Tif::GoodTillCancel),
-            good_till: None,
-            post_only: false,
-            slippage: None,
-            manual: None,
-        }),
-    ];
     for (seq, op) in ops.into_iter().enumerate() {
         let command = Command { seq: Seq(seq as u64 + 1), ts: Timestamp(seq as i64 + 1), op };
         engine.apply(&command, &mut Vec::new()).expect("set-up command");
     }
+    engine
+}
+
+/// A GTC `BUY_LONG` limit order of `contracts` at `price` ($0.0001 units).
+fn buy_long(account: u32, market: u32, price: u32, contracts: i64) -> Op {
+    Op::PlaceOrder(NewOrder {
+        account: AccountId(account),
+        market: MarketRef::Id(MarketId(market)),
+        intent: Intent::BuyLong,
+        kind: OrderKind::Limit,
+        price: Some(Price(price)),
+        size: Size::Qty(Qty(contracts * QTY_SCALE)),
+        tif: Some(Tif::GoodTillCancel),
+        good_till: None,
+        post_only: false,
+        slippage: None,
+        manual: None,
+    })
+}
+
+/// A live slot stores only the fee part of its reservation; the quantity and notional in
+/// the snapshot must be what its order implies, or the snapshot is refused.
+#[test]
+fn a_live_slot_whose_reservation_disagrees_with_its_order_is_refused() {
+    let engine = engine_after([
+        Op::CreateMarket(spec("one", 100, QTY_SCALE, 69_500, -12_500, 100, 9_900, MarketState::Open)),
+        Op::CreateAccount { name: "alice".into() },
+        Op::Deposit { account: AccountId(0), amount: Cash::from_dollars(100).expect("small") },
+        buy_long(0, 0, 4_000, 10),
+    ]);
     assert_eq!(engine.orders_count(), 1);
     let bytes = encode(&engine);
     // The snapshot ends with the only slot's reserve (qty, notional, fee: i64 each) and an
@@ -132,23 +142,8 @@ fn a_live_slot_whose_reservation_disagrees_with_its_order_is_refused() {
 /// with the orders is refused either way, and a restored engine keeps counting.
 #[test]
 fn an_account_order_total_that_disagrees_with_its_orders_is_refused() {
-    let mut engine = Engine::new();
-    let order = |account, market, price| {
-        Op::PlaceOrder(NewOrder {
-            account: AccountId(account),
-            market: MarketRef::Id(MarketId(market)),
-            intent: Intent::BuyLong,
-            kind: OrderKind::Limit,
-            price: Some(Price(price)),
-            size: Size::Qty(Qty(QTY_SCALE)),
-            tif: Some(Tif::GoodTillCancel),
-            good_till: None,
-            post_only: false,
-            slippage: None,
-            manual: None,
-        })
-    };
-    let ops = [
+    let order = |account, market, price| buy_long(account, market, price, 1);
+    let engine = engine_after([
         Op::CreateMarket(spec("one", 100, QTY_SCALE, 0, 0, 100, 9_900, MarketState::Open)),
         Op::CreateMarket(spec("two", 100, QTY_SCALE, 0, 0, 100, 9_900, MarketState::Open)),
         Op::CreateAccount { name: "alice".into() },
@@ -159,11 +154,7 @@ fn an_account_order_total_that_disagrees_with_its_orders_is_refused() {
         order(1, 0, 4_000),
         order(1, 0, 3_000),
         order(1, 1, 4_000),
-    ];
-    for (seq, op) in ops.into_iter().enumerate() {
-        let command = Command { seq: Seq(seq as u64 + 1), ts: Timestamp(seq as i64 + 1), op };
-        engine.apply(&command, &mut Vec::new()).expect("set-up command");
-    }
+    ]);
     let bytes = encode(&engine);
     // An account record: id u32, name (u32 length, bytes), cash i64, margin i64, the order
     // total u64.
