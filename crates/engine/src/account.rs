@@ -22,7 +22,7 @@
 
 use types::{AccountId, Cash, MarketId, PRICE_SCALE, Qty};
 
-use crate::book::NIL;
+use crate::book::{NIL, Slot};
 use crate::order::{Intent, Side};
 use crate::position::Position;
 
@@ -210,6 +210,14 @@ impl Exposure {
         }
     }
 
+    /// Replaces an order's contribution `old` by `new` (a fill or a modify), in one pass.
+    #[inline(always)]
+    pub(crate) fn replace(&mut self, side: Side, intent: Intent, old: OrderReserve, new: OrderReserve) {
+        let delta =
+            OrderReserve { qty: new.qty - old.qty, notional: new.notional - old.notional, fee: new.fee - old.fee };
+        self.add(side, intent, delta);
+    }
+
     pub(crate) fn remove(&mut self, side: Side, intent: Intent, reserve: OrderReserve) {
         let negated = OrderReserve { qty: -reserve.qty, notional: -reserve.notional, fee: -reserve.fee };
         self.add(side, intent, negated);
@@ -319,6 +327,37 @@ impl Default for AccountMarket {
 }
 
 impl AccountMarket {
+    /// Links the order at `at` as the newest of the account's orders here.
+    #[inline(always)]
+    pub(crate) fn push_newest(&mut self, slots: &mut [Slot], at: u32) {
+        let tail = std::mem::replace(&mut self.tail, at);
+        if tail == NIL {
+            self.head = at;
+        } else {
+            slots[tail as usize].account_next = at;
+        }
+        let slot = &mut slots[at as usize];
+        slot.account_prev = tail;
+        slot.account_next = NIL;
+    }
+
+    /// Unlinks the order at `at` from the account's orders here.
+    #[inline(always)]
+    pub(crate) fn unlink(&mut self, slots: &mut [Slot], at: u32) {
+        let slot = &slots[at as usize];
+        let (prev, next) = (slot.account_prev, slot.account_next);
+        if prev == NIL {
+            self.head = next;
+        } else {
+            slots[prev as usize].account_next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            slots[next as usize].account_prev = prev;
+        }
+    }
+
     pub(crate) fn reservation(&self) -> i128 {
         self.exposure.reservation(self.position.net)
     }

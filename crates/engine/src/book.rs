@@ -148,6 +148,7 @@ impl Store {
     /// Stores a new live order, unlinked, and indexes it; returns its slot position. The
     /// slot is written in place (a reused slot is overwritten field by field), so the order
     /// is copied once.
+    #[inline(always)]
     pub(crate) fn insert(&mut self, order: &Order, state: u32, fees: FeeCap, reserve: OrderReserve) -> u32 {
         let at = match self.free.pop() {
             Some(at) => {
@@ -172,9 +173,10 @@ impl Store {
         at
     }
 
-    /// Frees a slot; its contents stay until the slot is reused.
-    pub(crate) fn remove(&mut self, at: u32) {
-        self.index.remove(self.slots[at as usize].order.id);
+    /// Frees slot `at`, which holds order `id`; its contents stay until the slot is reused.
+    pub(crate) fn remove(&mut self, at: u32, id: OrderId) {
+        debug_assert_eq!(self.slots[at as usize].order.id, id, "slot holds another order");
+        self.index.remove(id);
         self.free.push(at);
     }
 

@@ -35,6 +35,7 @@ pub struct Position {
 impl Position {
     /// Applies a fill of `qty` at `px` on `side` of the YES book; returns the realized P&L
     /// of this fill. Overflow is impossible within the engine's quantity and cash limits.
+    #[inline(always)]
     pub(crate) fn apply_fill(&mut self, side: Side, qty: Qty, px: Price, ts: Timestamp) -> Cash {
         let mut realized = 0i64;
         let signed = match side {

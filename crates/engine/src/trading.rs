@@ -631,9 +631,7 @@ impl Engine {
         debug_assert_eq!(slot.reserve(), new_reserve, "maker reserve disagrees with the order");
         let maker_state = slot.state;
         self.markets[market_id.get() as usize].book.ladder_mut(maker_side).reduce(level, qty);
-        let state = &mut self.states[maker_state as usize];
-        state.exposure.remove(maker_side, maker_intent, old_reserve);
-        state.exposure.add(maker_side, maker_intent, new_reserve);
+        self.states[maker_state as usize].exposure.replace(maker_side, maker_intent, old_reserve, new_reserve);
         if maker_done {
             self.unrest(maker_at);
         }
@@ -672,10 +670,13 @@ impl Engine {
         push_execution(&mut self.counters.execution, out, maker, Report::fill(maker, maker_fill));
         self.emit_settled(taker.account, taker_state, market_id, taker_settled, out);
         self.emit_settled(maker_account, maker_state, market_id, maker_settled, out);
-        for (account, state) in [(taker.account, taker_state), (maker_account, maker_state)] {
-            if !self.touched.iter().any(|&(seen, _)| seen == account) {
-                self.touched.push((account, state));
-            }
+        // The taker comes first, from its first fill on; a maker is never the taker (self-trade
+        // prevention stops matching before).
+        if self.touched.is_empty() {
+            self.touched.push((taker.account, taker_state));
+        }
+        if !self.touched[1..].iter().any(|&(seen, _)| seen == maker_account) {
+            self.touched.push((maker_account, maker_state));
         }
     }
 
@@ -772,64 +773,34 @@ impl Engine {
             None => self.state_index(order.account, market_id),
         };
         let at = self.store.insert(order, state, fees, reserve);
-        let market = &mut self.markets[market_id.get() as usize];
-        market.book.ladder_mut(side).push_back(&mut self.store.slots, level, at);
+        let slots = &mut self.store.slots[..];
+        self.markets[market_id.get() as usize].book.ladder_mut(side).push_back(slots, level, at);
         let state = &mut self.states[state as usize];
+        state.push_newest(slots, at);
         state.exposure.add(side, order.intent, reserve);
         state.orders_count += 1;
         if state.others {
             self.accounts[order.account.get() as usize].orders_count += 1;
         }
-        self.append_to_account_list(at);
         if let Some(good_till) = order.good_till {
             self.expiries.insert((good_till, order.id));
-        }
-    }
-
-    /// Links the order at `at` as the newest of its account's orders in its market.
-    #[inline(always)]
-    fn append_to_account_list(&mut self, at: u32) {
-        let state = &mut self.states[self.store.slots[at as usize].state as usize];
-        let tail = std::mem::replace(&mut state.tail, at);
-        if tail == NIL {
-            state.head = at;
-        } else {
-            self.store.slots[tail as usize].account_next = at;
-        }
-        let slot = &mut self.store.slots[at as usize];
-        slot.account_prev = tail;
-        slot.account_next = NIL;
-    }
-
-    /// Unlinks the order at `at` from its account's list in its market.
-    #[inline(always)]
-    fn remove_from_account_list(&mut self, at: u32) {
-        let slot = &self.store.slots[at as usize];
-        let (prev, next) = (slot.account_prev, slot.account_next);
-        let state = &mut self.states[slot.state as usize];
-        if prev == NIL {
-            state.head = next;
-        } else {
-            self.store.slots[prev as usize].account_next = next;
-        }
-        if next == NIL {
-            state.tail = prev;
-        } else {
-            self.store.slots[next as usize].account_prev = prev;
         }
     }
 
     /// Takes a resting order off the book and out of every index. The slot keeps its contents
     /// until it is reused, so the caller may still read it.
     pub(crate) fn unrest(&mut self, at: u32) {
-        let slot = self.store.get(at);
+        // One slice for both lists: the slot and its neighbours are found without going
+        // back to the store between the writes.
+        let slots = &mut self.store.slots[..];
+        let slot = &slots[at as usize];
         let (order, reserve, state) = (&slot.order, slot.reserve(), slot.state);
         let (market_id, account, intent, id, good_till) =
             (order.market.expect("resting"), order.account, order.intent, order.id, order.good_till);
         let side = order.side();
-        self.markets[market_id.get() as usize].book.ladder_mut(side).unlink(&mut self.store.slots, at);
-        self.remove_from_account_list(at);
+        self.markets[market_id.get() as usize].book.ladder_mut(side).unlink(slots, at);
         let state = &mut self.states[state as usize];
+        state.unlink(slots, at);
         state.exposure.remove(side, intent, reserve);
         state.orders_count -= 1;
         // A one-market account's total is its state's count: its cancels leave the account's
@@ -840,7 +811,7 @@ impl Engine {
         if let Some(good_till) = good_till {
             self.expiries.remove(&(good_till, id));
         }
-        self.store.remove(at);
+        self.store.remove(at, id);
     }
 
     /// Ends a resting order (cancel or expiry) with one execution.
@@ -1018,12 +989,13 @@ impl Engine {
         if loses_priority {
             // Back of the new level and newest in the account's list, without leaving the
             // store: the same outcome as cancel and re-insert, minus the churn.
-            ladder.unlink(&mut self.store.slots, at);
-            self.remove_from_account_list(at);
-            change.apply(&mut self.store.slots[at as usize].order, self.now);
-            let ladder = self.markets[market_id.get() as usize].book.ladder_mut(side);
-            ladder.push_back(&mut self.store.slots, change.level, at);
-            self.append_to_account_list(at);
+            let slots = &mut self.store.slots[..];
+            let list = &mut self.states[state as usize];
+            ladder.unlink(slots, at);
+            list.unlink(slots, at);
+            change.apply(&mut slots[at as usize].order, self.now);
+            ladder.push_back(slots, change.level, at);
+            list.push_newest(slots, at);
         } else {
             let cut = Qty(old.leaves_qty.units() - change.leaves.units());
             ladder.reduce(slot.level, cut);
@@ -1034,8 +1006,7 @@ impl Engine {
         self.store.slots[at as usize].reserve_fee = change.reserve.fee;
         debug_assert_eq!(self.store.get(at).reserve(), change.reserve, "reserve disagrees with the order");
         let exposure = &mut self.states[state as usize].exposure;
-        exposure.remove(side, intent, old_reserve);
-        exposure.add(side, intent, change.reserve);
+        exposure.replace(side, intent, old_reserve, change.reserve);
         let id = self.store.get(at).order.id;
         self.reindex_expiry(id, old_good_till, change.good_till);
         let order = &self.store.slots[at as usize].order;
@@ -1310,6 +1281,7 @@ fn unit_cost(side: Side, px: i128) -> i128 {
 }
 
 /// What an order of `qty` at `price` contributes to its account's exposure.
+#[inline(always)]
 pub(crate) fn order_reserve(rate_max: types::Rate, side: Side, price: Price, qty: Qty, fees: &FeeCap) -> OrderReserve {
     OrderReserve {
         qty: qty.units(),
