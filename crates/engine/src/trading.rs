@@ -152,6 +152,8 @@ impl Engine {
         order
     }
 
+    #[cold]
+    #[inline(never)]
     fn reject(&mut self, order: &Order, reason: RejectReason, note: Note, out: &mut Vec<Event>) {
         let mut order = *order;
         order.state = transition(None, Transition::Reject, false).expect("reject from nothing");
@@ -1064,6 +1066,7 @@ impl Engine {
     /// Cancels the account's resting `intent` orders in a market, newest first, while their
     /// total exceeds `keep`.
     #[expect(clippy::too_many_arguments, reason = "the cancel's parts")]
+    #[inline(never)]
     fn cancel_reducing(
         &mut self,
         account: AccountId,
@@ -1152,6 +1155,8 @@ impl Engine {
     /// Cancels orders, newest first per market, until every market's reservation fits.
     /// Only orders whose cancel lowers the reservation are candidates: an order on the side
     /// that does not bind (or that closes a position) was funded and stays.
+    #[cold]
+    #[inline(never)]
     fn cancel_unfunded(&mut self, account: AccountId, out: &mut Vec<Event>) {
         let free = self.accounts[account.get() as usize].free();
         // Cancels never add or remove an account's states, so ranks stay valid.
