@@ -47,6 +47,7 @@ use crate::engine::{Engine, Reply, Report, limits, push_execution};
 use crate::error::EngineError;
 use crate::event::{Event, ExecKind, FillInfo, LedgerCause, Trade, TradeSide, emit};
 use crate::fees::FeeCap;
+use crate::market::MarketStats;
 use crate::order::{Intent, Order, OrderKind, Side, Tif, Transition, transition};
 use crate::reject::{Note, RejectReason, UnsolicitedCancel};
 
@@ -632,7 +633,6 @@ impl Engine {
         slot.reserve_fee = new_reserve.fee;
         debug_assert_eq!(slot.reserve(), new_reserve, "maker reserve disagrees with the order");
         let maker_state = slot.state;
-        self.markets[market_id.get() as usize].book.ladder_mut(maker_side).reduce(level, qty);
         self.states[maker_state as usize].exposure.replace(maker_side, maker_intent, old_reserve, new_reserve);
         if maker_done {
             self.unrest(maker_at);
@@ -641,9 +641,16 @@ impl Engine {
         apply_fill_to_order(taker, qty, notional, taker_fee);
         let taker_side = taker.side();
         let fill = (qty, px, notional);
-        let taker_settled = self.settle_fill(taker.account, taker_state, market_id, taker_side, fill, taker_fee);
-        let maker_settled = self.settle_fill(maker_account, maker_state, market_id, maker_side, fill, maker_fee);
-        self.record_trade_stats(market_id, px, qty, notional);
+        let taker_settled = self.settle_fill(taker.account, taker_state, taker_side, fill, taker_fee);
+        let maker_settled = self.settle_fill(maker_account, maker_state, maker_side, fill, maker_fee);
+        // Fees are bounded far inside i64; their sum too.
+        self.ledger.fees_kept += i128::from(taker_fee.units() + maker_fee.units());
+        // The market's book and statistics, in one visit.
+        let now = self.now;
+        let market = &mut self.markets[market_id.get() as usize];
+        market.book.ladder_mut(maker_side).reduce(level, qty);
+        let open_interest = taker_settled.open_interest + maker_settled.open_interest;
+        record_trade(&mut market.stats, px, qty, notional, open_interest, now);
 
         let trade_side = |engine: &Engine, account, order, fee, state: u32, realized| TradeSide {
             account,
@@ -689,7 +696,6 @@ impl Engine {
         &mut self,
         account_id: AccountId,
         index: u32,
-        market_id: MarketId,
         side: Side,
         (qty, px, notional): (Qty, Price, Cash),
         fee: Cash,
@@ -709,18 +715,16 @@ impl Engine {
         let margin_delta = short_dollars(after) - short_dollars(before);
         account.cash = Cash(account.cash.units() + trade_cash - fee.units());
         account.margin = Cash(account.margin.units() + margin_delta);
-        self.ledger.fees_kept += i128::from(fee.units());
-        let market = &mut self.markets[market_id.get() as usize];
-        market.stats.open_interest =
-            Qty(market.stats.open_interest.units() + after.units().max(0) - before.units().max(0));
-        Settled { fee, realized, trade_cash: Cash(trade_cash) }
+        let open_interest = after.units().max(0) - before.units().max(0);
+        Settled { fee, realized, trade_cash: Cash(trade_cash), open_interest }
     }
 
     /// The position and balance events of one settled side of a fill: the position, the
     /// trade's cash and margin, then the fee (if any) as its own ledger entry.
     #[inline(always)]
     fn emit_settled(&self, account: AccountId, state: u32, market: MarketId, settled: Settled, out: &mut Vec<Event>) {
-        emit(out, || Event::PositionChanged { account, market, position: self.states[state as usize].position });
+        let position = &self.states[state as usize].position;
+        emit(out, || Event::PositionChanged { account, market, position: *position });
         let holder = &self.accounts[account.get() as usize];
         let (cash, margin, fee) = (holder.cash, holder.margin, settled.fee);
         emit(out, || Event::BalanceChanged {
@@ -739,18 +743,6 @@ impl Engine {
                 cause: LedgerCause::Commission,
             });
         }
-    }
-
-    fn record_trade_stats(&mut self, market_id: MarketId, px: Price, qty: Qty, notional: Cash) {
-        let now = self.now;
-        let stats = &mut self.markets[market_id.get() as usize].stats;
-        stats.last_trade_px = Some(px);
-        stats.last_trade_qty = qty;
-        stats.ts_last_trade = Some(now);
-        stats.high_px = Some(stats.high_px.map_or(px, |high| high.max(px)));
-        stats.low_px = Some(stats.low_px.map_or(px, |low| low.min(px)));
-        stats.shares_traded = Qty(stats.shares_traded.units().saturating_add(qty.units()));
-        stats.notional_traded = Cash(stats.notional_traded.units().saturating_add(notional.units()));
     }
 
     // ----- resting and removal -----
@@ -1252,6 +1244,22 @@ struct Settled {
     realized: Cash,
     /// Cash the trade moved (excluding the fee): negative for a buyer.
     trade_cash: Cash,
+    /// The change of this side's long quantity (its part of the open interest).
+    open_interest: i64,
+}
+
+/// Records a trade of `qty` at `px` in a market's statistics, with the change of its open
+/// interest.
+#[inline(always)]
+fn record_trade(stats: &mut MarketStats, px: Price, qty: Qty, notional: Cash, open_interest: i64, now: Timestamp) {
+    stats.open_interest = Qty(stats.open_interest.units() + open_interest);
+    stats.last_trade_px = Some(px);
+    stats.last_trade_qty = qty;
+    stats.ts_last_trade = Some(now);
+    stats.high_px = Some(stats.high_px.map_or(px, |high| high.max(px)));
+    stats.low_px = Some(stats.low_px.map_or(px, |low| low.min(px)));
+    stats.shares_traded = Qty(stats.shares_traded.units().saturating_add(qty.units()));
+    stats.notional_traded = Cash(stats.notional_traded.units().saturating_add(notional.units()));
 }
 
 /// A rejected order's snapshot carries the request as given, not its normalized values (a
