@@ -13,6 +13,7 @@ use crate::position::Position;
 use crate::reject::{Note, UnsolicitedCancel};
 
 impl Engine {
+    #[inline(never)]
     pub(crate) fn create_market(&mut self, spec: &MarketSpec, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         if self.market_by_slug.contains_key(spec.slug.as_str()) {
             return Err(EngineError::DuplicateMarket);
@@ -28,6 +29,7 @@ impl Engine {
         Ok(Reply::Market(id))
     }
 
+    #[inline(never)]
     pub(crate) fn set_market_state(
         &mut self,
         id: MarketId,
@@ -61,6 +63,7 @@ impl Engine {
         }
     }
 
+    #[inline(never)]
     pub(crate) fn create_account(&mut self, name: &str, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         if name.is_empty() || name.len() > 200 {
             return Err(EngineError::InvalidAccountName);
@@ -78,6 +81,7 @@ impl Engine {
         Ok(Reply::Account(id))
     }
 
+    #[inline(never)]
     pub(crate) fn deposit(
         &mut self,
         account: AccountId,
@@ -98,6 +102,7 @@ impl Engine {
         Ok(Reply::None)
     }
 
+    #[inline(never)]
     pub(crate) fn withdraw(
         &mut self,
         account_id: AccountId,
@@ -137,6 +142,7 @@ impl Engine {
 
     /// Settles a market: cancels its orders (ascending id), pays every position (ascending
     /// account id), marks positions expired and the market `Expired`.
+    #[inline(never)]
     pub(crate) fn settle(&mut self, id: MarketId, value: Price, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         let market = self.market(id).ok_or(EngineError::UnknownMarket)?;
         if market.state == MarketState::Expired {
@@ -207,6 +213,7 @@ impl Engine {
     }
 
     /// The day roll: every resting DAY order ends with `DONE_FOR_DAY` (ascending id).
+    #[inline(never)]
     pub(crate) fn end_of_day(&mut self, out: &mut Vec<Event>) -> Reply {
         // `live` yields ascending order ids.
         let day: Vec<u32> = self.store.live().filter(|&at| self.store.get(at).order.tif == Tif::Day).collect();

@@ -261,6 +261,7 @@ impl Engine {
 
     /// Bound and dry run of a market order; sets its price (the bound) and, for cash sizes,
     /// its quantity.
+    #[inline(never)]
     fn plan_market(&self, slippage: Option<Slippage>, order: &mut Order) -> Result<Plan, Rejection> {
         let market_id = order.market.expect("validated market");
         let side = order.side();
@@ -311,6 +312,7 @@ impl Engine {
     /// far as the minimum step allows: the walk stopped because the cash ran out, or what is
     /// left would not buy another step at the last price reached. Running out of liquidity
     /// within the bound, or meeting the account's own order, with cash to spare, is not entire.
+    #[inline(never)]
     fn fills_entirely(&self, market_id: MarketId, side: Side, reach: &Reach, order: &Order) -> bool {
         let Some(cash_left) = reach.cash_left else { return reach.qty >= order.qty };
         let market = &self.markets[market_id.get() as usize];
@@ -327,6 +329,7 @@ impl Engine {
 
     /// The level a market order may trade up to: its slippage bound, else the market's price
     /// bound. `None` when a bound is asked for but there is no reference price.
+    #[inline(never)]
     pub(crate) fn slippage_limit(&self, market_id: MarketId, side: Side, slippage: Option<Slippage>) -> Option<u32> {
         let market = &self.markets[market_id.get() as usize];
         let (low, high) = (market.spec.price_min.units() as i64, market.spec.price_max.units() as i64);
@@ -373,6 +376,7 @@ impl Engine {
     }
 
     /// Dry run of an incoming order against the opposite side up to `limit`.
+    #[inline(never)]
     fn reach(
         &self,
         market_id: MarketId,
@@ -865,6 +869,7 @@ impl Engine {
         Ok(Reply::None)
     }
 
+    #[inline(never)]
     pub(crate) fn cancel_all(
         &mut self,
         account: AccountId,
@@ -1031,6 +1036,7 @@ impl Engine {
     /// for |net| within the slippage bound. A close is not risk-checked: selling a long or
     /// buying back a short only frees buying power; orders its fills leave unfunded are
     /// canceled by the clean-up.
+    #[inline(never)]
     pub(crate) fn close_position(&mut self, close: &ClosePosition, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         if self.account(close.account).is_none() {
             return Err(EngineError::UnknownAccount);
