@@ -37,8 +37,9 @@
 //! its events, ending a resting order) are `#[inline(always)]`. The compiler left them out
 //! of line; forcing them in cut about 9 % of the engine's instructions and, measured per
 //! operation type in alternating runs, 7-13 % of the time of every type (see BENCHMARKS).
-//! The rare paths (a rejection, the clean-up's cancels) are out of line, and a rejection
-//! is `#[cold]`, so the hot code stays compact. Instructions are what count when a
+//! The rare paths (a rejection, the clean-up's cancels, a market order's planning, and in
+//! the dispatch the administrative commands, cancel-all and close) are out of line, and a
+//! rejection is `#[cold]`, so the code of the common commands stays dense. Instructions are what count when a
 //! neighbour shares the core: the engine then runs at a fixed rate of instructions.
 
 use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp};
