@@ -39,8 +39,9 @@
 //! operation type in alternating runs, 7-13 % of the time of every type (see BENCHMARKS).
 //! The rare paths (a rejection, the clean-up's cancels, a market order's planning, and in
 //! the dispatch the administrative commands, cancel-all and close) are out of line, and a
-//! rejection is `#[cold]`, so the code of the common commands stays dense. Instructions are what count when a
-//! neighbour shares the core: the engine then runs at a fixed rate of instructions.
+//! rejection is `#[cold]`, so the code of the common commands stays dense. Instructions
+//! are what count when a neighbour shares the core: the engine then runs at a fixed rate
+//! of instructions.
 
 use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp};
 
