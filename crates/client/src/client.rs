@@ -128,8 +128,8 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let api_url = normalize_base(&self.api_url)?;
         let gateway_url = normalize_base(&self.gateway_url)?;
-        install_crypto_provider();
         let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
             .user_agent(self.user_agent)
@@ -139,13 +139,20 @@ impl ClientBuilder {
     }
 }
 
-/// TLS uses rustls with the `ring` provider, installed as the process default unless the
-/// program installed one already.
-fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing a race with another thread installing a provider is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
+/// TLS is rustls with the `ring` provider, handed to this client alone: the process-wide
+/// default provider is left as the program set it (or unset). Certificates are checked by the
+/// platform's verifier, as reqwest does by default.
+fn tls_config() -> Result<rustls::ClientConfig, Error> {
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let build = |error: rustls::Error| Error::Build(format!("TLS configuration: {error}"));
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(build)?
+        .with_platform_verifier()
+        .map_err(build)?
+        .with_no_client_auth();
+    Ok(config)
 }
 
 /// An absolute http(s) URL without query or fragment, with no trailing `/`.

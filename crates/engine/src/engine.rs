@@ -5,7 +5,9 @@
 //! (reused across commands, so the hot path allocates nothing). Trading lives in `trading`,
 //! administration (markets, accounts, cash, settlement, time) in `admin`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use types::{AccountId, Cash, ExecutionId, MarketId, OrderId, Price, Qty, Timestamp, TradeId};
 
@@ -76,11 +78,11 @@ pub(crate) struct Ledger {
 #[derive(Clone, Debug, Default)]
 pub struct Engine {
     pub(crate) markets: Vec<Market>,
-    pub(crate) market_by_slug: HashMap<Box<str>, MarketId>,
+    pub(crate) market_by_slug: FxHashMap<Box<str>, MarketId>,
     pub(crate) accounts: Vec<Account>,
     /// Every account's per-market state, in creation order (indexed by `MarketMap`).
     pub(crate) states: Vec<AccountMarket>,
-    pub(crate) account_by_name: HashMap<Box<str>, AccountId>,
+    pub(crate) account_by_name: FxHashMap<Box<str>, AccountId>,
     pub(crate) store: Store,
     /// Live good-till-date orders by expiry.
     pub(crate) expiries: BTreeSet<(Timestamp, OrderId)>,

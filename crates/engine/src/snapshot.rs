@@ -38,7 +38,9 @@
 //! verified first: the snapshot file does (see `journal::snapshot`). `SnapshotEncoder` and `SnapshotDecoder` are public so the server can encode its
 //! history store (orders, executions, trades) with the same codes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap;
 
 use types::{AccountId, Cash, ExecutionId, MarketId, OrderId, Price, Qty, Rate, Timestamp, TradeId};
 
@@ -888,13 +890,13 @@ impl Engine {
         }
         engine.check_links(&slots, &is_free)?;
         engine.store = Store::restore(slots, free);
-        engine.market_by_slug = HashMap::with_capacity(engine.markets.len());
+        engine.market_by_slug = FxHashMap::with_capacity_and_hasher(engine.markets.len(), Default::default());
         for market in &engine.markets {
             if engine.market_by_slug.insert(market.spec.slug.as_str().into(), market.id).is_some() {
                 return Err(SnapshotError::Inconsistent(format!("market slug {:?} repeats", market.spec.slug)));
             }
         }
-        engine.account_by_name = HashMap::with_capacity(engine.accounts.len());
+        engine.account_by_name = FxHashMap::with_capacity_and_hasher(engine.accounts.len(), Default::default());
         for account in &engine.accounts {
             if engine.account_by_name.insert(account.name.clone(), account.id).is_some() {
                 return Err(SnapshotError::Inconsistent(format!("account name {:?} repeats", account.name)));

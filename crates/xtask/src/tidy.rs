@@ -1,8 +1,10 @@
 //! Tidy: cheap structural rules of the codebase, checked on every test run.
 //!
 //! - every non-test `.rs` file under `crates/` opens with a `//!` module doc;
-//! - the pure crates (`types`, `engine`) never read a clock, use randomness, async or
-//!   floating point, and their manifests depend on no runtime crates;
+//! - the pure crates (`types`, `engine`) keep their own `clippy.toml`, which makes the
+//!   compiler refuse floating point, randomly seeded hash maps, clocks, randomness, I/O and
+//!   threads there; tidy checks only what clippy cannot: that those files keep their rules,
+//!   that no `async fn` appears, and that the manifests name no runtime crates;
 //! - no `todo!` or `unimplemented!` outside tests;
 //! - the server uses no unbounded channels, and reads the wall clock only in `clock.rs`.
 
@@ -18,14 +20,18 @@ pub(crate) fn workspace_root() -> PathBuf {
 const PURE_CRATES: &[&str] = &["types", "engine"];
 
 /// Text that must not appear in the pure crates' sources (split so this file passes itself).
-const PURE_BANNED: &[(&str, &str)] = &[
-    ("Instant", "::now"),
-    ("System", "Time"),
-    ("thread_", "rng"),
-    ("tok", "io"),
-    ("as", "ync fn"),
-    ("f6", "4"),
-    ("f3", "2"),
+/// Clocks, floats, hash seeds and I/O are clippy's (`disallowed-types`, `disallowed-methods`).
+const PURE_BANNED: &[(&str, &str)] = &[("as", "ync fn")];
+
+/// What each pure crate's `clippy.toml` must keep disallowing.
+const PURE_CLIPPY_RULES: &[&str] = &[
+    "\"f64\"",
+    "\"std::collections::HashMap\"",
+    "\"std::collections::HashSet\"",
+    "\"std::hash::RandomState\"",
+    "\"std::time::Instant::now\"",
+    "\"std::time::SystemTime::now\"",
+    "\"std::fs::File\"",
 ];
 
 /// Dependencies the pure crates' manifests may not name.
@@ -67,6 +73,12 @@ pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
         }
     }
     for name in PURE_CRATES {
+        let clippy = fs::read_to_string(crates.join(name).join("clippy.toml")).unwrap_or_default();
+        for rule in PURE_CLIPPY_RULES {
+            if !clippy.contains(rule) {
+                problems.push(format!("crates/{name}/clippy.toml: no longer disallows {rule}"));
+            }
+        }
         let manifest = fs::read_to_string(crates.join(name).join("Cargo.toml")).unwrap_or_default();
         let dependencies = manifest.split("[dependencies]").nth(1).unwrap_or_default();
         let dependencies = dependencies.split("\n[").next().unwrap_or_default();
@@ -111,14 +123,20 @@ mod tests {
     }
 
     #[test]
-    fn tidy_catches_a_missing_doc_and_a_clock() {
+    fn tidy_catches_a_missing_doc_an_async_fn_a_runtime_and_lost_clippy_rules() {
         let root = std::env::temp_dir().join(format!("pmx-tidy-{}", std::process::id()));
         let src = root.join("crates/engine/src");
         fs::create_dir_all(&src).unwrap();
         fs::write(root.join("crates/engine/Cargo.toml"), "[dependencies]\ntokio = \"1\"\n").unwrap();
-        fs::write(src.join("lib.rs"), ["fn f() { std::time::", "Instant::now(); }"].concat()).unwrap();
+        fs::write(src.join("lib.rs"), ["as", "ync fn f() {}"].concat()).unwrap();
+        fs::write(root.join("crates/engine/clippy.toml"), "disallowed-types = [\"f64\"]\n").unwrap();
         let problems = check(&root).unwrap_err();
         fs::remove_dir_all(&root).unwrap();
-        assert_eq!(problems.len(), 3, "{problems:?}");
+        let count = |needle: &str| problems.iter().filter(|problem| problem.contains(needle)).count();
+        assert_eq!(count("missing `//!`"), 1, "{problems:?}");
+        assert_eq!(count("not allowed in a pure crate"), 1, "{problems:?}");
+        assert_eq!(count("depends on `tokio`"), 1, "{problems:?}");
+        // The engine's file lost all but one rule; `types` has no clippy.toml at all.
+        assert_eq!(count("clippy.toml: no longer disallows"), 2 * PURE_CLIPPY_RULES.len() - 1, "{problems:?}");
     }
 }

@@ -5,6 +5,7 @@
 //!   with invariants checked after every command and replay determinism;
 //! - `snapshot`: snapshot round trips, the restored engine compared with the original.
 
+#[allow(clippy::disallowed_methods, reason = "the differential runs read their seeds and sizes from the environment")]
 mod differential;
 mod reference;
 mod scenario;
