@@ -29,25 +29,25 @@ use crate::routes::percent_decode;
 
 /// One registered API key.
 #[derive(Clone, Debug)]
-pub struct KeyEntry {
+pub(crate) struct KeyEntry {
     pub public_key: VerifyingKey,
     pub account: AccountId,
 }
 
 /// Key id -> key. Written by the sequencer when a key grant is applied; read by every request.
 #[derive(Debug, Default)]
-pub struct Keys {
+pub(crate) struct Keys {
     keys: RwLock<HashMap<String, KeyEntry>>,
 }
 
 impl Keys {
     /// Registers (or replaces) a key. Key ids are compared in lower case.
-    pub fn insert(&self, key_id: &str, entry: KeyEntry) {
+    pub(crate) fn insert(&self, key_id: &str, entry: KeyEntry) {
         self.keys.write().unwrap_or_else(|poison| poison.into_inner()).insert(key_id.to_ascii_lowercase(), entry);
     }
 
     /// Looks a key up.
-    pub fn get(&self, key_id: &str) -> Option<KeyEntry> {
+    pub(crate) fn get(&self, key_id: &str) -> Option<KeyEntry> {
         let keys = self.keys.read().unwrap_or_else(|poison| poison.into_inner());
         if let Some(entry) = keys.get(key_id) {
             return Some(entry.clone());
@@ -56,14 +56,14 @@ impl Keys {
     }
 
     /// True when the key id is registered.
-    pub fn contains(&self, key_id: &str) -> bool {
+    pub(crate) fn contains(&self, key_id: &str) -> bool {
         self.get(key_id).is_some()
     }
 }
 
 /// The authenticated caller of a signed endpoint.
 #[derive(Clone, Debug)]
-pub struct Authed {
+pub(crate) struct Authed {
     pub account: AccountId,
     pub key_id: String,
 }
@@ -80,7 +80,7 @@ impl FromRequestParts<AppState> for Authed {
 }
 
 /// Checks a request's credentials against `keys` at `now_ms`.
-pub fn authenticate(parts: &Parts, keys: &Keys, window_ms: u64, now_ms: i64) -> Result<Authed, ApiError> {
+pub(crate) fn authenticate(parts: &Parts, keys: &Keys, window_ms: u64, now_ms: i64) -> Result<Authed, ApiError> {
     let header = |name: &str| -> Result<&str, ApiError> {
         let value = parts
             .headers

@@ -13,11 +13,11 @@ use protocol::ErrorBody;
 use serde::de::DeserializeOwned;
 
 /// Largest accepted request body. The biggest legitimate body, a 20-entry batch, is a few KiB.
-pub const BODY_BYTES_MAX: usize = 64 * 1024;
+pub(crate) const BODY_BYTES_MAX: usize = 64 * 1024;
 
 /// A failure, as the client sees it.
 #[derive(Debug)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// 400 / INVALID_ARGUMENT.
     BadRequest(String),
     /// 401 / UNAUTHENTICATED.
@@ -38,7 +38,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// The HTTP status and the gRPC code of the envelope.
-    pub fn status(&self) -> (StatusCode, i32) {
+    pub(crate) fn status(&self) -> (StatusCode, i32) {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, 3),
             ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, 16),
@@ -82,7 +82,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Serializes a response body. Our DTOs always serialize; a failure would be a bug, answered 500.
-pub fn json_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
+pub(crate) fn json_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).unwrap_or_else(|error| {
         tracing::error!(%error, "response serialization failed");
         br#"{"code":13,"message":"internal error","details":[]}"#.to_vec()
@@ -90,7 +90,7 @@ pub fn json_bytes<T: serde::Serialize>(value: &T) -> Vec<u8> {
 }
 
 /// A JSON response with the right content type.
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<T: serde::Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
@@ -116,7 +116,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 /// Parses a request body as `T`, with the envelope's wording on failure.
-pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+pub(crate) fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let bytes: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { bytes };
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {

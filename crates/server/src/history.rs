@@ -56,7 +56,7 @@ const NO_ORDER: OrderEntry = OrderEntry {
 
 /// One order's past: a view into the store.
 #[derive(Clone, Copy, Debug)]
-pub struct OrderHistory<'a> {
+pub(crate) struct OrderHistory<'a> {
     arena: &'a [u8],
     id: OrderId,
     entry: OrderEntry,
@@ -64,7 +64,7 @@ pub struct OrderHistory<'a> {
 
 impl<'a> OrderHistory<'a> {
     /// The execution reports of this order, oldest first, each with its time.
-    pub fn executions(self) -> impl Iterator<Item = (Timestamp, Execution)> + 'a {
+    pub(crate) fn executions(self) -> impl Iterator<Item = (Timestamp, Execution)> + 'a {
         let mut at = self.entry.first;
         std::iter::from_fn(move || {
             if at == NONE {
@@ -77,7 +77,7 @@ impl<'a> OrderHistory<'a> {
     }
 
     /// The latest snapshot of the order.
-    pub fn last(self) -> Option<Order> {
+    pub(crate) fn last(self) -> Option<Order> {
         (self.entry.last != NONE)
             .then(|| read_record(self.arena, self.entry.last as usize, self.id, &self.entry).2.order)
     }
@@ -85,7 +85,7 @@ impl<'a> OrderHistory<'a> {
 
 /// One entry of an account's activity feed.
 #[derive(Clone, Debug)]
-pub enum Activity {
+pub(crate) enum Activity {
     /// One side of a trade; `aggressor` when this account was the taker.
     Trade { ts: Timestamp, trade: Trade, aggressor: bool },
     /// A position closed by settlement.
@@ -96,7 +96,7 @@ pub enum Activity {
 
 impl Activity {
     /// The market the activity concerns, if any.
-    pub fn market(&self) -> Option<MarketId> {
+    pub(crate) fn market(&self) -> Option<MarketId> {
         match self {
             Activity::Trade { trade, .. } => Some(trade.market),
             Activity::Resolution { resolution, .. } => Some(resolution.market),
@@ -107,7 +107,7 @@ impl Activity {
 
 /// Everything finished or past, by order and by account.
 #[derive(Debug, Default)]
-pub struct History {
+pub(crate) struct History {
     /// Execution records, back to back (see `write_record`).
     arena: Vec<u8>,
     executions_count: u64,
@@ -119,7 +119,7 @@ pub struct History {
 
 impl History {
     /// Records the events of one command applied at `ts`.
-    pub fn record(&mut self, ts: Timestamp, events: &[Event]) {
+    pub(crate) fn record(&mut self, ts: Timestamp, events: &[Event]) {
         for event in events {
             match event {
                 Event::Execution(execution) => self.push_execution(ts, execution),
@@ -143,23 +143,24 @@ impl History {
     }
 
     /// An order's history, whatever its state.
-    pub fn order(&self, id: OrderId) -> Option<OrderHistory<'_>> {
+    pub(crate) fn order(&self, id: OrderId) -> Option<OrderHistory<'_>> {
         let entry = *self.orders.get(usize::try_from(id.get()).ok()?)?;
         (entry.first != NONE).then_some(OrderHistory { arena: &self.arena, id, entry })
     }
 
     /// An account's activities, oldest first.
-    pub fn activities(&self, account: AccountId) -> &[Activity] {
+    pub(crate) fn activities(&self, account: AccountId) -> &[Activity] {
         self.activities.get(account.get() as usize).map_or(&[], Vec::as_slice)
     }
 
     /// When an account's balance last changed.
-    pub fn balance_updated(&self, account: AccountId) -> Timestamp {
+    pub(crate) fn balance_updated(&self, account: AccountId) -> Timestamp {
         self.balance_updated.get(account.get() as usize).copied().unwrap_or_default()
     }
 
     /// Number of executions recorded.
-    pub fn executions_count(&self) -> u64 {
+    #[cfg(test)]
+    pub(crate) fn executions_count(&self) -> u64 {
         self.executions_count
     }
 
@@ -215,7 +216,7 @@ impl History {
     /// Appends the whole store to a snapshot: the executions in the order they happened (the
     /// per-order chains are rebuilt from them), every account's activities, and the balance
     /// times.
-    pub fn encode(&self, e: &mut SnapshotEncoder<'_>) {
+    pub(crate) fn encode(&self, e: &mut SnapshotEncoder<'_>) {
         e.u64(self.executions_count);
         e.u64(self.arena.len() as u64);
         e.bytes(&self.arena);
@@ -272,7 +273,7 @@ impl History {
     }
 
     /// Reads what `encode` wrote.
-    pub fn decode(d: &mut SnapshotDecoder<'_>) -> Result<History, SnapshotError> {
+    pub(crate) fn decode(d: &mut SnapshotDecoder<'_>) -> Result<History, SnapshotError> {
         let mut history = History { executions_count: d.u64("executions count")?, ..History::default() };
         let arena_len = d.u64("history arena length")?;
         let arena_len = usize::try_from(arena_len)

@@ -17,14 +17,14 @@
 //! - `seed`: config seeding and the demo.
 //! - `clock`: the wall clock (the only place it is read).
 
-pub mod auth;
+mod auth;
 mod clock;
-pub mod config;
-pub mod error;
+mod config;
+mod error;
 mod history;
-pub mod ratelimit;
+mod ratelimit;
 mod routes;
-pub mod seed;
+mod seed;
 mod sequencer;
 mod wire;
 
@@ -45,7 +45,7 @@ use crate::auth::Keys;
 pub use crate::config::{Config, ConfigError};
 use crate::error::{ApiError, BODY_BYTES_MAX};
 use crate::ratelimit::RateLimiter;
-pub use crate::seed::{NewKey, new_key};
+pub use crate::seed::{NewKey, SeedError, new_key};
 use crate::sequencer::Sequencer;
 pub use crate::sequencer::{JournalStorage, RecoverError};
 

@@ -12,13 +12,13 @@ use std::sync::Mutex;
 use crate::error::ApiError;
 
 /// Most buckets kept at once.
-pub const BUCKETS_MAX: usize = 100_000;
+pub(crate) const BUCKETS_MAX: usize = 100_000;
 
 const NANOS_PER_S: i64 = 1_000_000_000;
 
 /// Token buckets by key.
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     /// Tokens per second and bucket capacity; 0 = no limit.
     rate: u32,
     buckets: Mutex<HashMap<String, Bucket>>,
@@ -33,17 +33,17 @@ struct Bucket {
 
 impl RateLimiter {
     /// A limiter allowing `rate` requests per second per key (0 = unlimited).
-    pub fn new(rate: u32) -> RateLimiter {
+    pub(crate) fn new(rate: u32) -> RateLimiter {
         RateLimiter { rate, buckets: Mutex::new(HashMap::new()) }
     }
 
     /// Takes a token for `key` now, or says when to retry.
-    pub fn check(&self, key: &str) -> Result<(), ApiError> {
+    pub(crate) fn check(&self, key: &str) -> Result<(), ApiError> {
         self.check_at(key, crate::clock::now_ns())
     }
 
     /// Takes a token for `key` at `now_ns`.
-    pub fn check_at(&self, key: &str, now_ns: i64) -> Result<(), ApiError> {
+    pub(crate) fn check_at(&self, key: &str, now_ns: i64) -> Result<(), ApiError> {
         if self.rate == 0 {
             return Ok(());
         }

@@ -61,7 +61,7 @@ pub fn new_key() -> Result<NewKey, SeedError> {
 }
 
 /// Creates the config's missing markets, accounts and keys.
-pub fn seed_config(core: &mut Core, config: &Config) -> Result<(), SeedError> {
+pub(crate) fn seed_config(core: &mut Core, config: &Config) -> Result<(), SeedError> {
     let markets: Vec<Write> = config
         .markets
         .iter()
@@ -121,7 +121,7 @@ const DEMO_MARKETS: [(&str, &str, &str, u32, i64, u32); 3] = [
 ];
 
 /// Seeds the demo into an empty store and writes its credentials. Returns the trader's key.
-pub fn seed_demo(core: &mut Core, config: &Config, data_dir: &Path) -> Result<NewKey, SeedError> {
+pub(crate) fn seed_demo(core: &mut Core, config: &Config, data_dir: &Path) -> Result<NewKey, SeedError> {
     let markets = DEMO_MARKETS
         .iter()
         .map(|&(slug, title, event, tick, min_qty, _)| {
