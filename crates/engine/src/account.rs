@@ -4,7 +4,7 @@
 //! A short posts $1 of margin per contract (`marginRequirement`), so shorts are fully
 //! collateralized. `free = cash - margin` is what is left to fund orders.
 //!
-//! Open orders are reserved per market at their worst case (SEMANTICS §4): the larger of the
+//! Open orders are reserved per market at their worst case (docs/trading.md §4): the larger of the
 //! buying-power loss if every bid filled and the loss if every offer filled. With `B`, `A` the
 //! bid and offer quantities, `L`, `S` the long and short, and fee bounds `F`:
 //!

@@ -44,7 +44,7 @@ impl Engine {
             return Err(EngineError::InvalidStateChange);
         }
         market.state = state;
-        // Suspension is maintenance: its books are emptied (SEMANTICS §16). A halt or a
+        // Suspension is maintenance: its books are emptied (docs/trading.md §16). A halt or a
         // pre-open keeps resting orders; they just cannot trade or be modified.
         if state == MarketState::Suspended {
             self.cancel_market_orders(id, Note::MarketSuspended, out);

@@ -21,7 +21,7 @@ use crate::order::{Order, Side};
 use crate::position::Position;
 use crate::reject::{Note, RejectReason, UnsolicitedCancel};
 
-/// Fixed limits (STYLE rule 8): at a limit the engine rejects, it never grows.
+/// Fixed limits (docs/style.md rule 8): at a limit the engine rejects, it never grows.
 pub mod limits {
     use types::{Cash, QTY_SCALE, Qty};
 

@@ -5,7 +5,7 @@
 //!
 //! Positive fees of one order are capped cumulatively: each fill is charged its own rounded
 //! fee, but never more than takes the order's total past the rounded total of its exact fees
-//! (SEMANTICS §11). Negative fees (maker rebates) are rounded per fill and not capped.
+//! (docs/trading.md §11). Negative fees (maker rebates) are rounded per fill and not capped.
 
 use types::{Cash, PRICE_SCALE, Price, Qty, Rate};
 

@@ -8,7 +8,7 @@ use crate::error::EngineError;
 
 /// Largest fee coefficient magnitude accepted (keeps fees below every trade's value).
 const RATE_MAX: i64 = RATE_SCALE / 2;
-/// The absolute price bounds of SEMANTICS §11, $0.01 and $0.99.
+/// The absolute price bounds of docs/trading.md §11, $0.01 and $0.99.
 const PRICE_BOUND_LOW: u32 = (PRICE_SCALE / 100) as u32;
 const PRICE_BOUND_HIGH: u32 = (PRICE_SCALE - PRICE_SCALE / 100) as u32;
 
