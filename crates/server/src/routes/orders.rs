@@ -1,11 +1,11 @@
-//! The Orders endpoints (API.md §2), all signed.
+//! The Orders endpoints (docs/api.md §2), all signed.
 //!
 //! Shape problems (bad JSON, wrong types, unknown enum strings, missing required fields, a
 //! batch of 0 or more than 20) are a 400 before anything reaches the engine; batches are
 //! validated whole before any entry is sent. Business failures are `REJECTED` orders with an
 //! id and HTTP 200, as on the real exchange.
 //!
-//! Decisions (DESIGN.md where it decides, here where it is silent):
+//! Decisions (recorded in docs/trading.md §6 and §13, and docs/api.md §2):
 //! - `synchronousExecution`: the reply waits until the order is final or `maxBlockTime`
 //!   seconds pass (default and cap `limits.max_block_time_s`), and carries every execution of
 //!   the order so far, oldest first. Without it the reply carries the id at once.
@@ -14,7 +14,7 @@
 //!   modify echo their ids and ignore unknown ones (the documented behaviour).
 //! - Cancel-all with slugs: an unknown slug is a 400 (nothing is canceled).
 //! - `GET /v1/order/preview` and `GET /v1/order/close-position` read the literal segment as an
-//!   order id (API.md §2 routing note): a signed 404, not a 501 for the wrong method.
+//!   order id (docs/api.md §2, routing note): a signed 404, not a 501 for the wrong method.
 //! - Preview runs the engine's own validation on the current book without changing anything;
 //!   the order comes back with its normalized values, or `ORDER_STATE_REJECTED` and the reason.
 
@@ -114,7 +114,7 @@ fn executions_of(core: &Core, id: OrderId) -> Vec<protocol::Execution> {
 }
 
 fn max_block(state: &AppState, sync: bool, requested: Option<&protocol::Int64Text>) -> Result<Duration, ApiError> {
-    let seconds = wire::max_block_time(requested, state.max_block_time_s).map_err(ApiError::BadRequest)?;
+    let seconds = wire::max_block_time(requested, state.max_block_time_s)?;
     Ok(Duration::from_secs(if sync { seconds.unwrap_or(state.max_block_time_s) } else { 0 }))
 }
 
@@ -123,7 +123,7 @@ async fn create(
     authed: Authed,
     ApiJson(request): ApiJson<CreateOrderRequest>,
 ) -> Result<ApiJson<CreateOrderResponse>, ApiError> {
-    let new = wire::new_order(&request, authed.account).map_err(ApiError::BadRequest)?;
+    let new = wire::new_order(&request, authed.account)?;
     let sync = request.synchronous_execution.unwrap_or(false);
     let max_block = max_block(&state, sync, request.max_block_time.as_ref())?;
     let placed = state
@@ -226,7 +226,7 @@ async fn modify(
     let Some(id) = wire::order_id(&order_id_text) else {
         return Err(ApiError::NotFound(format!("no order {order_id_text:?} for this account")));
     };
-    let modify = wire::modify(&request, account, id).map_err(ApiError::BadRequest)?;
+    let modify = wire::modify(&request, account, id)?;
     match on_live_order(&state, account, Some(id), move |_| Op::ModifyOrder(modify)).await? {
         Outcome::Done => Ok(ApiJson(serde_json::json!({}))),
         Outcome::Final(order_state) => Err(ApiError::BadRequest(format!(
@@ -264,7 +264,7 @@ async fn modify_batch(
     let account = authed.account;
     let mut modifies = Vec::with_capacity(request.orders.len());
     for (index, entry) in request.orders.iter().enumerate() {
-        let bad = |error: String| ApiError::BadRequest(format!("orders[{index}]: {error}"));
+        let bad = |error: wire::RequestError| ApiError::BadRequest(format!("orders[{index}]: {error}"));
         if let Some(id) = wire::order_id(&entry.order_id) {
             modifies.push(wire::modify_entry(entry, account, id).map_err(bad)?);
         } else {
@@ -334,8 +334,8 @@ async fn get_order(
 }
 
 /// `GET /v1/order/preview` and `GET /v1/order/close-position`: the only GET under
-/// `/v1/order/` is `{orderId}`, so these literal segments read as order ids (API.md §2 routing
-/// note), and no order has such an id.
+/// `/v1/order/` is `{orderId}`, so these literal segments read as order ids (docs/api.md §2,
+/// routing note), and no order has such an id.
 async fn get_literal(_authed: Authed, uri: axum::http::Uri) -> ApiError {
     let id = uri.path().rsplit('/').next().unwrap_or_default();
     ApiError::NotFound(format!("no order {id:?} for this account"))
@@ -368,7 +368,7 @@ async fn preview(
     let Some(order) = request.request else {
         return Err(ApiError::BadRequest("missing field `request`: put the order under \"request\"".into()));
     };
-    let new = wire::new_order(&order, authed.account).map_err(ApiError::BadRequest)?;
+    let new = wire::new_order(&order, authed.account)?;
     let order = state
         .sequencer
         .read(move |core| {
@@ -386,7 +386,7 @@ async fn close_position(
     authed: Authed,
     ApiJson(request): ApiJson<ClosePositionOrderRequest>,
 ) -> Result<ApiJson<ClosePositionOrderResponse>, ApiError> {
-    let close = wire::close_position(&request, authed.account).map_err(ApiError::BadRequest)?;
+    let close = wire::close_position(&request, authed.account)?;
     let sync = request.synchronous_execution.unwrap_or(false);
     let max_block = max_block(&state, sync, request.max_block_time.as_ref())?;
     let slug = match &close.market {
