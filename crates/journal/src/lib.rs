@@ -15,7 +15,8 @@
 //! - `journal`: `Journal` (open with replay and recovery, append with roll-back on failure),
 //!   `Recovery`, `TornTail`, `Damage`, `JournalError`, `OpenError`;
 //! - `storage`: the `Storage` trait and `FileStorage`, the locked file `journal.pmx`;
-//! - `memory`: `MemStorage`, an in-memory storage that injects disk faults and crashes;
+//! - `memory` (feature `test-support`): `MemStorage`, an in-memory storage that injects disk
+//!   faults and crashes, for tests;
 //! - `snapshot`: snapshot files (header, covered seq, length, crc32c; atomic write, newest
 //!   valid one loaded, damaged ones skipped and reported). `Journal::open_after` then verifies
 //!   the whole log but decodes and replays only the records after the snapshot.
@@ -26,11 +27,13 @@
 mod codec;
 pub mod format;
 mod journal;
+#[cfg(feature = "test-support")]
 mod memory;
 pub mod snapshot;
 mod storage;
 
 pub use codec::{DecodeError, Entry, KeyGrant};
 pub use journal::{Damage, Journal, JournalError, OpenError, Recovery, TornTail};
+#[cfg(feature = "test-support")]
 pub use memory::{Crash, Fault, MemStorage};
 pub use storage::{FileStorage, Storage};

@@ -11,14 +11,14 @@
 //! - `amount`: `Amount`, a money value `{value, currency}`.
 //! - `enums`: every wire enum with its exact strings.
 //! - `time`: exact RFC 3339 formatting and parsing of `Timestamp`.
-//! - `order`: `Order`, `Execution` and the Orders endpoints' bodies (API.md §1, §2).
-//! - `portfolio`: positions and activities (API.md §3).
-//! - `account`: balances (API.md §4).
-//! - `market`: markets, book, BBO and settlement (API.md §5).
+//! - `order`: `Order`, `Execution` and the Orders endpoints' bodies (docs/api.md §1, §2).
+//! - `portfolio`: positions and activities (docs/api.md §3).
+//! - `account`: balances (docs/api.md §4).
+//! - `market`: markets, book, BBO and settlement (docs/api.md §5).
 //! - `query`: the query parameters of the GET endpoints.
 //! - `signing`: the signed message, Ed25519 signing and verification, header names.
 //! - `error`: the JSON error envelope and its gRPC codes.
-//! - `examples`: the API's illustrative exchanges, verbatim, for tests.
+//! - `examples` (feature `test-support`): the API's illustrative exchanges, for tests.
 //!
 //! Architecture invariant: no floating point. Every number on the wire is kept as its
 //! decimal text and converted to fixed-point units exactly.
@@ -27,6 +27,7 @@ mod account;
 mod amount;
 mod enums;
 mod error;
+#[cfg(any(test, feature = "test-support"))]
 pub mod examples;
 mod market;
 mod number;
