@@ -1,5 +1,4 @@
-"""POST /v1/order/close-position through orders.close_position (SEMANTICS 5-7, DESIGN
-"Decisions where the spec is open").
+"""POST /v1/order/close-position through orders.close_position (docs/trading.md §5-§7).
 
 Each test builds its position with real trades in its own market (the maker rests, the trader
 takes), then closes it against liquidity the maker rests.

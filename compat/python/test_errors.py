@@ -1,5 +1,5 @@
-"""Error classes the SDK raises (CLIENTS.md 4) and the JSON error body (DESIGN: {code, message,
-details}, gRPC code per status). All clients have max_retries=0."""
+"""Error classes the SDK raises (docs/sdk.md §4) and the JSON error body (docs/api.md §7: {code,
+message, details}, gRPC code per status). All clients have max_retries=0."""
 
 from __future__ import annotations
 
@@ -80,7 +80,7 @@ def test_unknown_order_is_404(trader):
 
 
 def test_other_accounts_order_is_404(maker, trader):
-    """Another account's order is not visible: 404 as if it did not exist (API.md 2.6)."""
+    """Another account's order is not visible: 404 as if it did not exist (docs/api.md §2.6)."""
     oid = bid(maker, "py-rest", "0.01", 1)
     try:
         with pytest.raises(NotFoundError):

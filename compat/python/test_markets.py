@@ -15,7 +15,7 @@ BOOK = "py-book"
 
 
 def test_healthz():
-    """GET /healthz answers 200 while serving (DESIGN interface contract)."""
+    """GET /healthz answers 200 while serving (docs/interface.md §1.1)."""
     assert httpx.get(f"{URL}/healthz", timeout=5).status_code == 200
 
 

@@ -1,6 +1,6 @@
-"""Trading rules that DESIGN.md decides and CLIENTS.md server requirements, checked through the
-SDK: default tif, FOK, post-only, buying power, self-trade, GTD expiry, maxBlockTime forms and
-cap, query-string forms, the timestamp window."""
+"""Trading rules pmx decides (docs/trading.md) and the server requirements of docs/sdk.md,
+checked through the SDK: default tif, FOK, post-only, buying power, self-trade, GTD expiry,
+maxBlockTime forms and cap, query-string forms, the timestamp window."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def reject_reason(reply: dict) -> str:
 
 
 def test_missing_tif_is_day(trader):
-    """An order without tif is TIME_IN_FORCE_DAY and rests (DESIGN)."""
+    """An order without tif is TIME_IN_FORCE_DAY and rests (docs/trading.md §9)."""
     body = limit_body(REST, "ORDER_INTENT_BUY_LONG", "0.08", 1)
     del body["tif"]
     oid = create(trader, body)["id"]
@@ -64,7 +64,8 @@ def test_fill_or_kill_that_cannot_fill(maker, trader):
 
 
 def test_post_only_that_would_cross_is_rejected(maker, trader):
-    """participateDontInitiate on an order that would trade: REJECTED, EXCHANGE_OPTION (DESIGN)."""
+    """participateDontInitiate on an order that would trade: REJECTED, EXCHANGE_OPTION
+    (docs/trading.md §10)."""
     slug = "py-postonly"
     offer(maker, slug, "0.50", 2)
     reply = create(
@@ -91,7 +92,7 @@ def test_insufficient_buying_power_is_rejected(trader):
 
 def test_self_trade_cancels_incoming_remainder(trader):
     """The trader's incoming order reaching its own resting order: the incoming remainder is
-    canceled, the resting order stays (DESIGN)."""
+    canceled, the resting order stays (docs/trading.md §2.3)."""
     slug = "py-self"
     resting = limit(trader, slug, "ORDER_INTENT_BUY_SHORT", "0.60", 2)
     oid = limit(trader, slug, "ORDER_INTENT_BUY_LONG", "0.60", 1, tif=IOC)
@@ -113,7 +114,7 @@ def test_good_till_date_expires(trader):
 
 
 def test_max_block_time_as_json_number(maker, trader):
-    """maxBlockTime sent as a JSON number instead of a string is accepted (CLIENTS.md 5)."""
+    """maxBlockTime sent as a JSON number instead of a string is accepted (docs/sdk.md §5)."""
     slug = "py-mbt"
     offer(maker, slug, "0.50", 1)
     reply = create(
@@ -139,7 +140,7 @@ def test_max_block_time_is_capped(trader):
 
 def test_market_list_bool_and_unknown_query_keys(public):
     """Lower-case booleans filter (`active=true` leaves out the halted market); query keys the
-    SDK sends but the schema lacks (liquidityMin, volumeMax) are ignored (CLIENTS.md 3, 5)."""
+    SDK sends but the schema lacks (liquidityMin, volumeMax) are ignored (docs/sdk.md §3, §5)."""
     active = {m["slug"] for m in public.markets.list({"active": True})["markets"]}
     assert "py-book" in active and "halted" not in active
     extra = public.markets.list({"liquidityMin": 5, "volumeMax": 10, "slug": ["py-book"]})["markets"]

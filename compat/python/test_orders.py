@@ -52,7 +52,7 @@ def test_create_limit_intent_form(trader):
     assert o["action"] == "ORDER_ACTION_BUY"
     assert o["tif"] == GTC
     assert_amount(o["price"], "0.30")
-    # Order quantities are JSON numbers (API.md 0.3).
+    # Order quantities are JSON numbers (docs/api.md §0.3).
     for field, want in (("quantity", 5), ("cumQuantity", 0), ("leavesQuantity", 5)):
         assert is_num(o[field]), f"{field} is not a JSON number: {o!r}"
         assert D(o[field]) == want
@@ -85,7 +85,7 @@ def test_create_outcome_side_action_form(trader):
 
 
 def test_outcome_side_action_overrides_intent(trader):
-    """When both forms are given, outcomeSide + action wins over intent (SEMANTICS 2, DOC)."""
+    """When both forms are given, outcomeSide + action wins over intent (docs/trading.md §2.2)."""
     oid = limit(
         trader,
         REST,
@@ -142,7 +142,8 @@ def test_business_rejects_get_an_id(trader, body, reason):
 
 
 def test_unknown_market_is_400_or_rejected(trader):
-    """An unknown slug: 400, or an id whose order is REJECTED with UNKNOWN_MARKET (SEMANTICS 14)."""
+    """An unknown slug: 400, or an id whose order is REJECTED with UNKNOWN_MARKET
+    (docs/trading.md §14)."""
     body = limit_body("no-such-market", "ORDER_INTENT_BUY_LONG", "0.30", 1)
     try:
         reply = trader.orders.create(dict(body, synchronousExecution=True, maxBlockTime="2"))
@@ -288,7 +289,7 @@ def test_retrieve_and_cancel(trader):
 
 
 def test_cancel_and_modify_reply_is_empty_object(trader):
-    """The raw replies of cancel and modify are JSON {} (DESIGN)."""
+    """The raw replies of cancel and modify are JSON {} (docs/api.md §2.7, §2.8)."""
     oid = limit(trader, REST, "ORDER_INTENT_BUY_LONG", "0.10", 1)
     body = trader.post(
         f"/v1/order/{oid}/modify",

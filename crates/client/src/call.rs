@@ -1,5 +1,5 @@
 //! `Call`: one API request described as data (method, host, path, query, JSON body), with one
-//! constructor per endpoint of API.md §2-§5 and `/healthz`. This file is the only place that
+//! constructor per endpoint of docs/api.md §2-§5 and `/healthz`. This file is the only place that
 //! knows the paths.
 //!
 //! `Client::send` runs a `Call` and hands back the raw reply (`RawResponse`), for callers that
@@ -135,7 +135,7 @@ impl Call {
         Call::get(Host::Gateway, "/healthz")
     }
 
-    // Markets (gateway, public), API.md §5.
+    // Markets (gateway, public), docs/api.md §5.
 
     /// `GET /v1/markets`.
     pub fn markets(query: &MarketsQuery) -> Call {
@@ -167,7 +167,7 @@ impl Call {
         Call::get(Host::Gateway, format!("/v1/markets/{}/settlement", segment(slug)))
     }
 
-    // Orders (api, signed), API.md §2.
+    // Orders (api, signed), docs/api.md §2.
 
     /// `POST /v1/orders`.
     pub fn create_order(request: &CreateOrderRequest) -> Call {
@@ -224,7 +224,7 @@ impl Call {
         Call::post("/v1/order/close-position", request)
     }
 
-    // Portfolio and account (api, signed), API.md §3, §4.
+    // Portfolio and account (api, signed), docs/api.md §3, §4.
 
     /// `GET /v1/portfolio/positions`.
     pub fn positions(query: &PositionsQuery) -> Call {

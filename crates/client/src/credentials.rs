@@ -132,7 +132,7 @@ impl Credentials {
 mod tests {
     use super::*;
 
-    // CLIENTS.md §2: the RFC 8032 test-1 key and its documented signatures.
+    // docs/sdk.md §2: the RFC 8032 test-1 key and its documented signatures.
     const SEED: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
     const SECRET_64: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
     const CLOSE_SIGNATURE: &str =

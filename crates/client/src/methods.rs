@@ -1,5 +1,5 @@
-//! The typed methods of `Client`, one per endpoint, grouped as in API.md: markets (§5, public),
-//! orders (§2), portfolio (§3) and account (§4), plus `health`.
+//! The typed methods of `Client`, one per endpoint, grouped as in docs/api.md: markets (§5,
+//! public), orders (§2), portfolio (§3) and account (§4), plus `health`.
 //!
 //! Replies that are a single wrapped object come back unwrapped (`market_by_slug` gives the
 //! `Market`, `order` the `Order`, `balances` the list); paged replies come back whole, with

@@ -1,5 +1,5 @@
-//! `pmx-crashtest`: the kill -9 crash test of pmx (DESIGN.md: no reply goes out before its
-//! command is durable; the state is a pure function of the journal).
+//! `pmx-crashtest`: the kill -9 crash test of pmx (docs/interface.md §4.1: no reply goes out
+//! before its command is durable; the state is a pure function of the journal).
 //!
 //! It writes a config (three open markets, one of them partial-contract; a maker and four
 //! traders with keys), starts `pmx serve` on a free loopback port with a fresh data directory,

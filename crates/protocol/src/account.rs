@@ -1,4 +1,4 @@
-//! The Account group (API.md §4): balances, every amount a JSON number.
+//! The Account group (docs/api.md §4): balances, every amount a JSON number.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,7 +26,7 @@ pub struct PendingWithdrawal {
     pub destination_account_name: Option<String>,
 }
 
-/// One currency's balance figures (API.md §4.1).
+/// One currency's balance figures (docs/api.md §4.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserBalance {

@@ -176,7 +176,7 @@ wire_enum! {
 }
 
 impl OrderState {
-    /// "Open" per SEMANTICS §13: NEW, PARTIALLY_FILLED and the four PENDING_* states.
+    /// "Open" per docs/trading.md §13: NEW, PARTIALLY_FILLED and the four PENDING_* states.
     pub const fn is_open(self) -> bool {
         matches!(
             self,

@@ -1,7 +1,7 @@
 //! The error envelope: a google.rpc.Status body, `{"code": 3, "message": "...", "details": []}`.
 //!
 //! Both official SDKs read the text from `message`, so every JSON error carries one. The
-//! HTTP status and gRPC code pairs pmx uses are those of DESIGN.md, listed in `grpc`.
+//! HTTP status and gRPC code pairs pmx uses are those of docs/api.md §7, listed in `grpc`.
 //! Reading is lenient (a missing `code` or `details` defaults), so a client can also parse
 //! the documented 429 body `{"status": 429, "message": "Too Many Requests"}`.
 

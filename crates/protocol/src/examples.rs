@@ -1,14 +1,14 @@
-//! Illustrative exchanges of API.md, verbatim, as JSON text: one source for every test that
-//! checks pmx against the documented examples (the protocol's round trips, the server's
-//! executions).
+//! The worked examples of docs/api.md (§2.11.1), verbatim, as JSON text: one source for every
+//! test that checks pmx against the documented examples (the protocol's round trips, the
+//! server's executions).
 
-/// API.md §2.11: the close-position request of the illustrative exchange (a long of 10,
+/// docs/api.md §2.11.1: the close-position request of the illustrative exchange (a long of 10,
 /// bound 2 ticks under a current price of 0.55, synchronous).
 pub const CLOSE_POSITION_REQUEST: &str = r#"{"marketSlug":"aec-x","manualOrderIndicator":"MANUAL_ORDER_INDICATOR_AUTOMATIC",
  "synchronousExecution":true,"maxBlockTime":"5",
  "slippageTolerance":{"currentPrice":{"value":"0.55","currency":"USD"},"ticks":2}}"#;
 
-/// API.md §2.11: its response, the close order's three executions (new, a partial fill of
+/// docs/api.md §2.11.1: its response, the close order's three executions (new, a partial fill of
 /// 6 at 0.55, a fill of 4 at 0.54).
 pub const CLOSE_POSITION_RESPONSE: &str = r#"{"id":"ord-42","executions":[
  {"id":"ex-1","type":"EXECUTION_TYPE_NEW","order":{"id":"ord-42","marketSlug":"aec-x",

@@ -1,4 +1,4 @@
-//! The Markets group (API.md §5, public `gateway` host): markets, the book, the BBO and the
+//! The Markets group (docs/api.md §5, public `gateway` host): markets, the book, the BBO and the
 //! settlement.
 //!
 //! Every `Market` field is optional except its arrays (`marketSides`, `tags`), which are
@@ -48,7 +48,7 @@ pub struct MarketSide {
     pub updated_at: Option<String>,
 }
 
-/// A market (API.md §5.7).
+/// A market (docs/api.md §5.7).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Market {

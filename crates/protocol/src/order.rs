@@ -1,4 +1,4 @@
-//! The Orders group (API.md §1, §2): `Order`, `Execution`, their nested types, and the
+//! The Orders group (docs/api.md §1, §2): `Order`, `Execution`, their nested types, and the
 //! request and response bodies of every order endpoint.
 //!
 //! Conventions:
@@ -114,7 +114,7 @@ pub struct LegPrice {
     pub reference_px: Option<String>,
 }
 
-/// An order (API.md §1.3).
+/// An order (docs/api.md §1.3).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
@@ -166,7 +166,7 @@ pub struct Order {
     pub action: Option<OrderAction>,
 }
 
-/// One event on one order (API.md §1.4).
+/// One event on one order (docs/api.md §1.4).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Execution {
@@ -207,7 +207,7 @@ pub struct Execution {
     pub transact_trade_date: Option<String>,
 }
 
-/// `POST /v1/orders` body, and each entry of a batch and of a preview (API.md §1.6).
+/// `POST /v1/orders` body, and each entry of a batch and of a preview (docs/api.md §1.6).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOrderRequest {
@@ -538,7 +538,7 @@ mod tests {
 
     #[test]
     fn create_request_from_the_docs() {
-        // API.md §2.1 example body.
+        // The example body of docs/api.md §2.1.
         let text = r#"{"marketSlug":"m","type":"ORDER_TYPE_LIMIT","price":{"value":"0.555","currency":"USD"},"quantity":0.5,"tif":"TIME_IN_FORCE_GOOD_TILL_CANCEL","intent":"ORDER_INTENT_BUY_LONG","manualOrderIndicator":"MANUAL_ORDER_INDICATOR_MANUAL","participateDontInitiate":false}"#;
         let request: CreateOrderRequest = round_trip(text);
         let written = serde_json::to_string(&request).unwrap();

@@ -1,4 +1,4 @@
-//! The Portfolio group (API.md §3): positions and activities.
+//! The Portfolio group (docs/api.md §3): positions and activities.
 //!
 //! Positions come as an object keyed by market slug, not an array. Quantities on positions
 //! and trades are decimal strings (`"19.6000"`), with the deprecated rounded integer forms
@@ -14,7 +14,7 @@ use crate::enums::{AccountBalanceChangeStatus, ActivityType, PositionResolutionS
 use crate::number::null_as_empty;
 use crate::order::MarketMetadata;
 
-/// One market's position (API.md §3.1).
+/// One market's position (docs/api.md §3.1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserPosition {

@@ -2,7 +2,7 @@
 //! (building).
 //!
 //! The SDKs send arrays as repeated keys (`?slugs=a&slugs=b`), booleans as `true`/`false`,
-//! and numbers as plain digits (CLIENTS.md §3). `from_pairs` takes the decoded key/value
+//! and numbers as plain digits (docs/sdk.md §3). `from_pairs` takes the decoded key/value
 //! pairs and:
 //! - reads a repeated key as an array, and a single value as a one-element array (`key[]`
 //!   is accepted as the same key);

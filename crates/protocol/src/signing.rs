@@ -2,8 +2,8 @@
 //!
 //! Every `api`-host request carries three headers: the key id, the Unix time in milliseconds,
 //! and a standard base64 Ed25519 signature over `timestamp + METHOD + path`, where the path
-//! has no scheme, host or query string and the body is not signed (SEMANTICS §17,
-//! CLIENTS §2). A secret key is the base64 of a 32-byte seed, or of 64 bytes
+//! has no scheme, host or query string and the body is not signed (docs/api.md §8,
+//! docs/sdk.md §2). A secret key is the base64 of a 32-byte seed, or of 64 bytes
 //! (`seed || public key`) of which the first 32 are the seed.
 
 use base64::Engine as _;
@@ -96,7 +96,7 @@ fn signing_key(secret_b64: &str) -> Result<SigningKey, SigningError> {
 mod tests {
     use super::*;
 
-    // CLIENTS.md §2: the RFC 8032 test-1 key.
+    // docs/sdk.md §2: the RFC 8032 test-1 key.
     const SEED: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
     const SECRET_64: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2DXWpgBgrEKt9VL/tPJZAc6DuFy89qmIyWvAhpo9wdRGg==";
     const PUBLIC: &str = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";

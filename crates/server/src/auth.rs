@@ -1,4 +1,5 @@
-//! Authentication: the API-key registry and the `Authed` extractor (SEMANTICS §17).
+//! Authentication: the API-key registry and the `Authed` extractor (docs/api.md §8,
+//! docs/trading.md §17).
 //!
 //! A signed request carries `X-PM-Access-Key` (key id), `X-PM-Timestamp` (Unix ms) and
 //! `X-PM-Signature` (base64 Ed25519 over `timestamp + METHOD + path`, the path without its query;

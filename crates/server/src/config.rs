@@ -1,4 +1,4 @@
-//! The configuration file (TOML) of DESIGN.md's interface contract, and its validation.
+//! The configuration file (TOML) of docs/interface.md §2, and its validation.
 //!
 //! `ConfigFile` mirrors the file: every table and key is accepted, omitted keys take the
 //! documented defaults, unknown keys are refused (a typo should not silently do nothing).

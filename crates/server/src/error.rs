@@ -1,5 +1,5 @@
 //! `ApiError`: every failure a client can see, mapped to one HTTP status and one JSON envelope
-//! `{"code": <grpc code>, "message": "...", "details": []}` (DESIGN.md's status table).
+//! `{"code": <grpc code>, "message": "...", "details": []}` (the status table of docs/api.md §7).
 //!
 //! Handlers return `Result<_, ApiError>`; bodies are read through `ApiJson`, which gives a
 //! malformed, mistyped or oversized body the same envelope. Internal errors are logged here and

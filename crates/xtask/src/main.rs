@@ -1,6 +1,7 @@
 //! Repository tooling. `cargo run -p xtask -- tidy` runs the tidy checks; they also run as
 //! unit tests with `cargo test`, so CI enforces them.
 
+mod references;
 mod tidy;
 
 fn main() {

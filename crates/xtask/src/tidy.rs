@@ -6,7 +6,8 @@
 //!   threads there; tidy checks only what clippy cannot: that those files keep their rules,
 //!   that no `async fn` appears, and that the manifests name no runtime crates;
 //! - no `todo!` or `unimplemented!` outside tests;
-//! - the server uses no unbounded channels, and reads the wall clock only in `clock.rs`.
+//! - the server uses no unbounded channels, and reads the wall clock only in `clock.rs`;
+//! - every doc reference names a file of the repository and a section it has (`references`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -88,6 +89,7 @@ pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
             }
         }
     }
+    problems.extend(crate::references::check(root));
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 

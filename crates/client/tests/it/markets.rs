@@ -1,4 +1,4 @@
-//! Health and the public market-data methods (API.md §5), with a client that has no
+//! Health and the public market-data methods (docs/api.md §5), with a client that has no
 //! credentials.
 
 use client::protocol::{MarketState, MarketStatus, MarketsQuery, OrderIntent};

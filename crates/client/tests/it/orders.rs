@@ -1,4 +1,4 @@
-//! Every order method (API.md §2): create (asynchronous and synchronous), get, open orders
+//! Every order method (docs/api.md §2): create (asynchronous and synchronous), get, open orders
 //! with a market filter, modify, cancel, the three batches, cancel-all and preview.
 
 use client::protocol::{

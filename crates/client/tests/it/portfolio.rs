@@ -1,4 +1,4 @@
-//! Positions, activities and balances (API.md §3, §4).
+//! Positions, activities and balances (docs/api.md §3, §4).
 
 use client::protocol::{ActivitiesQuery, ActivityType, OrderIntent, PositionsQuery, SortOrder};
 

@@ -14,7 +14,7 @@ use crate::reject::{Note, RejectReason, UnsolicitedCancel};
 impl Engine {
     // ----- close-position -----
 
-    /// Closes the whole position in one market (DESIGN.md, "Close position"): cancels the
+    /// Closes the whole position in one market (docs/trading.md §5): cancels the
     /// account's resting reducing orders there, then sends an immediate-or-cancel market order
     /// for |net| within the slippage bound. A close is not risk-checked: selling a long or
     /// buying back a short only frees buying power; orders its fills leave unfunded are

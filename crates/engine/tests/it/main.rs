@@ -1,4 +1,4 @@
-//! Integration tests of the engine, one binary (STYLE rule 15):
+//! Integration tests of the engine, one binary (docs/style.md rule 15):
 //! - `scenario`: data-driven scenarios for every order flow and close-position case;
 //! - `reference`: a naive reference exchange (obviously correct, slow);
 //! - `differential`: seeded random command streams run on both, compared event by event,

@@ -1,9 +1,9 @@
-//! Data-driven scenarios: every order flow of SEMANTICS §13, the reject reasons of §14, and every
-//! close-position case of DESIGN.md, each as a small script run through one `check` helper
-//! (STYLE rule 15).
+//! Data-driven scenarios: every order flow of docs/trading.md §13, the reject reasons of §14, and
+//! every close-position case of §5, each as a small script run through one `check` helper
+//! (docs/style.md rule 15).
 //!
-//! Every expected rendering was derived by hand from SEMANTICS.md and DESIGN.md (or, where
-//! both are open, from the engine's module docs), not copied from the engine's output.
+//! Every expected rendering was derived by hand from docs/trading.md (or, where it is silent,
+//! from the engine's module docs), not copied from the engine's output.
 //!
 //! # The script language
 //!
@@ -1673,8 +1673,8 @@ fn fee_of_one_order_is_capped_at_its_rounded_total() {
 
 #[test]
 fn documented_close_example_with_fees() {
-    // API.md §2.11: long 10, bids 6@0.55 and 10@0.54, currentPrice 0.55, 2 ticks: bound 0.53,
-    // fills 6@0.55 (fee 0.10) and 4@0.54 (fee 0.07), avgPx 0.546, total 0.17.
+    // docs/api.md §2.11.1: long 10, bids 6@0.55 and 10@0.54, currentPrice 0.55, 2 ticks: bound
+    // 0.53, fills 6@0.55 (fee 0.10) and 4@0.54 (fee 0.07), avgPx 0.546, total 0.17.
     check(
         "
         market aec-x taker=0.0695 maker=-0.0125
@@ -1976,7 +1976,7 @@ fn settle_at_half_is_neutral() {
     );
 }
 
-// ----- close-position (DESIGN.md) -----
+// ----- close-position (docs/trading.md §5) -----
 //
 // Common setup: bob sells 10 at 0.50 to alice (orders #1 and #2, trade t1), so alice is long
 // 10 and bob short 10.
@@ -2527,7 +2527,7 @@ fn cash_sized_buy_short_spends_on_the_no_price() {
 
 #[test]
 fn fee_market_resting_bid_reserves_price_times_quantity() {
-    // SEMANTICS §4: the worst case of a bid at p is p x q. Resting, it can only fill as the
+    // docs/trading.md §4: the worst case of a bid at p is p x q. Resting, it can only fill as the
     // maker, which earns a rebate, so no fee belongs in its reservation.
     check(
         "
@@ -2569,7 +2569,7 @@ fn taker_order_that_exactly_covers_its_fee_is_accepted() {
 
 #[test]
 fn close_rejected_after_canceling_reducing_orders() {
-    // DESIGN: the reducing orders are canceled first; the close then finds no bids.
+    // docs/trading.md §5: the reducing orders are canceled first; the close then finds no bids.
     check(
         r#"
         market m
@@ -2671,7 +2671,7 @@ fn close_stops_at_the_accounts_own_resting_bid() {
 
 #[test]
 fn buy_long_against_a_short_closes_it_then_opens_a_long() {
-    // One netted position (SEMANTICS §3); BUY_* is not capped. Closing 10 short at 0.60
+    // One netted position (docs/trading.md §3); BUY_* is not capped. Closing 10 short at 0.60
     // costs 6.00 and frees 10.00 margin; opening 5 long costs 3.00.
     check(
         "

@@ -1,4 +1,4 @@
-//! Integration tests of the journal, one binary (STYLE rule 15):
+//! Integration tests of the journal, one binary (docs/style.md rule 15):
 //! - `random`: the seeded generator of random entries;
 //! - `codec`: round trips of every `Op` variant and field, and strict refusal of bad bytes;
 //! - `recovery`: replay, torn tails at every byte cut, corruption, chain breaks, gaps;

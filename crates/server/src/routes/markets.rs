@@ -1,4 +1,4 @@
-//! The public markets endpoints (API.md §5): list, by id, by slug, book, BBO, settlement.
+//! The public markets endpoints (docs/api.md §5): list, by id, by slug, book, BBO, settlement.
 //! No authentication; the per-IP rate limit applies (see `lib.rs`).
 //!
 //! The list pages by `limit` and `offset` in market creation order, filtered by `id`, `slug`,

@@ -1,10 +1,11 @@
-//! Portfolio and account endpoints (API.md §3, §4), all signed: positions, activities and
+//! Portfolio and account endpoints (docs/api.md §3, §4), all signed: positions, activities and
 //! balances of the calling account.
 //!
 //! Paging: positions are ordered by market (creation order) and activities by time; a cursor
 //! is the opaque position to continue from (a decimal string), `eof` is true on the last page.
 //! `limit` defaults to 100 and is capped at `PAGE_MAX`; a non-positive limit takes the default.
-//! A flat position that has traded stays listed until its market settles (SEMANTICS §5).
+//! A flat position that has traded stays listed, also once its market settles (`expired: true`)
+//! (docs/trading.md §3).
 
 use axum::Router;
 use axum::extract::{RawQuery, State};

@@ -29,7 +29,7 @@
 //! - Position `avgPx` is |cost| / |net| (half to even, $0.0001), absent when flat.
 //! - `bodPosition` is 0: pmx keeps no start-of-day snapshot.
 //! - Balances: `assetAvailable`, `pendingCredit`, `unsettledFunds` and `balanceReservation`
-//!   are 0 and `pendingWithdrawals` empty (SEMANTICS §4); money numbers have at least 2
+//!   are 0 and `pendingWithdrawals` empty (docs/trading.md §4); money numbers have at least 2
 //!   decimal places.
 //! - Market display prices: the YES side's quote is the best ask (what buying YES costs now),
 //!   the NO side's is 1 - best bid (what buying NO costs); absent when that side is empty.

@@ -153,7 +153,7 @@ pub(crate) fn slippage(tolerance: &SlippageTolerance) -> Result<Slippage, Reques
     })
 }
 
-/// The synchronous wait (SEMANTICS §6): `Ok(None)` means "the default" (absent, zero or
+/// The synchronous wait (docs/trading.md §6): `Ok(None)` means "the default" (absent, zero or
 /// negative: the caller waits the default, which is the cap); a value above `cap_s` is
 /// clamped to it; text that is not an integer is an error (a 400).
 pub(crate) fn max_block_time(value: Option<&Int64Text>, cap_s: u64) -> Result<Option<u64>, RequestError> {

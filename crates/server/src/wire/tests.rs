@@ -119,7 +119,7 @@ fn assert_contains(actual: &Value, expected: &Value, ignored: &[&str], path: &st
     }
 }
 
-/// API.md §2.11: a long of 10 against bids 6 @ 0.55 and 10 @ 0.54, closed with a bound
+/// docs/api.md §2.11.1: a long of 10 against bids 6 @ 0.55 and 10 @ 0.54, closed with a bound
 /// of 2 ticks under 0.55, gives the documented executions.
 #[test]
 fn close_position_matches_the_documented_exchange() {

@@ -1,4 +1,4 @@
-//! Authentication (SEMANTICS §17) and rate limits (§16) over HTTP: every credential failure
+//! Authentication (docs/trading.md §17) and rate limits (§16) over HTTP: every credential failure
 //! is a 401 whose message says which check failed and changes nothing; the query string is
 //! not signed; public market paths need no credentials; a key over its rate gets 429 with
 //! `Retry-After`.

@@ -1,4 +1,4 @@
-//! The batched endpoints (API.md §2.2–§2.4): 1 to 20 entries, validated whole; created ids
+//! The batched endpoints (docs/api.md §2.2–§2.4): 1 to 20 entries, validated whole; created ids
 //! are real and in request order; cancel and modify echo their ids and ignore unknown ones.
 
 use serde_json::{Value, json};
@@ -29,7 +29,7 @@ async fn batched_create_returns_real_ids_in_request_order() {
     assert_eq!((&first["marketSlug"], &first["state"]), (&json!("rain"), &json!("ORDER_STATE_NEW")));
     let second = trader.order(&ids[1]).await;
     assert_eq!((&second["marketSlug"], &second["quantity"]), (&json!("btc"), &json!(0.5)));
-    // Business failures still get their id; the order is REJECTED (API.md §2.1).
+    // Business failures still get their id; the order is REJECTED (docs/api.md §2.1).
     let third = trader.order(&ids[2]).await;
     assert_eq!(third["state"], "ORDER_STATE_REJECTED");
     let fourth = trader.order(&ids[3]).await;

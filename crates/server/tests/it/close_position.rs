@@ -1,4 +1,4 @@
-//! `POST /v1/order/close-position` (API.md §2.11, SEMANTICS §5, DESIGN.md): longs and
+//! `POST /v1/order/close-position` (docs/api.md §2.11, docs/trading.md §5): longs and
 //! shorts, synchronous and not, slippage by ticks and by bips, no liquidity, a halted market,
 //! no position, and the caller's resting reducing orders.
 
@@ -31,7 +31,7 @@ async fn go_long(maker: &Trader, trader: &Trader, qty: u32) {
     assert_eq!(trader.position("rain").await["netPositionDecimal"], json!(held));
 }
 
-/// The maker's bids: 6 @ 0.55 and 10 @ 0.54 (API.md's illustrative exchange).
+/// The maker's bids: 6 @ 0.55 and 10 @ 0.54 (the worked example of docs/api.md §2.11.1).
 async fn bids(maker: &Trader) {
     maker.place(limit("rain", BUY_LONG, "0.55", 6)).await;
     maker.place(limit("rain", BUY_LONG, "0.54", 10)).await;

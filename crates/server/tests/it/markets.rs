@@ -1,4 +1,4 @@
-//! The public markets endpoints (API.md §5), called without credentials: list with filters
+//! The public markets endpoints (docs/api.md §5), called without credentials: list with filters
 //! and paging, by id, by slug, book, BBO and settlement (404 until settled).
 
 use reqwest::Method;

@@ -1,4 +1,4 @@
-//! The single-order endpoints (API.md §2.1, §2.5–§2.10): create in each form (limit and
+//! The single-order endpoints (docs/api.md §2.1, §2.5–§2.10): create in each form (limit and
 //! market, intent and outcomeSide + action, cash-sized, post-only, IOC, FOK, GTD), get,
 //! cancel, modify, open orders with the `slugs` filter, cancel-all and preview; checked field
 //! by field against the documented names, enum strings and JSON types.
@@ -79,7 +79,7 @@ async fn the_outcome_side_and_action_pair_sets_the_direction_and_wins_over_inten
     assert_eq!(order["intent"], BUY_SHORT);
     assert_eq!(order["side"], "ORDER_SIDE_SELL", "BUY_SHORT sells YES on the one book");
     assert_eq!((&order["outcomeSide"], &order["action"]), (&json!("OUTCOME_SIDE_NO"), &json!("ORDER_ACTION_BUY")));
-    // No tif: DAY (DESIGN.md).
+    // No tif: DAY (docs/trading.md §9).
     assert_eq!(order["tif"], "TIME_IN_FORCE_DAY");
 
     let mut both = limit("rain", BUY_LONG, "0.20", 2);
@@ -223,7 +223,7 @@ async fn good_till_date_orders_rest_until_their_time_then_expire() {
     assert_eq!(open.len(), 1);
     assert_eq!(open[0]["id"], later["id"]);
 
-    // A time already past: a REJECTED order (SEMANTICS §9), never a resting one.
+    // A time already past: a REJECTED order (docs/trading.md §9), never a resting one.
     let mut past = limit("rain", BUY_LONG, "0.30", 1);
     past["tif"] = json!("TIME_IN_FORCE_GOOD_TILL_DATE");
     past["goodTillTime"] = json!("2020-01-01T00:00:00Z");

@@ -1,4 +1,4 @@
-//! Portfolio and account (API.md §3, §4): positions keyed by slug with both integer and
+//! Portfolio and account (docs/api.md §3, §4): positions keyed by slug with both integer and
 //! `*Decimal` fields, filtered and paged; activities by type, market, order and page;
 //! balances as JSON numbers that move with resting orders and trades.
 

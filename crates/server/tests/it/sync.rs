@@ -1,4 +1,4 @@
-//! `synchronousExecution` (SEMANTICS §6, DESIGN.md): the reply waits for a final state or
+//! `synchronousExecution` (docs/trading.md §6): the reply waits for a final state or
 //! `maxBlockTime`, and carries every execution of the order so far, in order.
 
 use std::time::{Duration, Instant};

@@ -1,0 +1,217 @@
+//! Doc references: every document a source file or a doc names is a file in the repository,
+//! and every section it cites there exists.
+//!
+//! Checked in `.rs` files, Markdown, the compatibility suite's Python and JavaScript, and the
+//! scripts:
+//! - a name ending in `.md` must be a file: relative to the citing file's folder, to the
+//!   repository root, or in `docs/`;
+//! - `docs/<name>.md §N` (or `§N.M`) needs a heading numbered `N` (`N.M`) in that file, and
+//!   `docs/style.md rule N` a bold `Rule N.` there;
+//! - documents outside the repository are never cited, by name or by section.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Names of documents that live outside the repository (split so this file passes itself).
+const OUTSIDE: &[(&str, &str)] = &[
+    ("SEMAN", "TICS"),
+    ("REF", "DATA"),
+    ("CLIENTS", ".md"),
+    ("CLIENTS", " §"),
+    ("DESIGN", ".md"),
+    ("DESIGN", ":"),
+    ("DESIGN", " \""),
+    ("DESIGN", ", \""),
+    ("STYLE", ".md"),
+    ("STYLE", " rule"),
+    ("API", ".md"),
+    ("../sha", "red"),
+];
+
+/// Extensions of the files whose references are checked.
+const CHECKED: &[&str] = &["rs", "md", "py", "js", "mjs", "ts", "sh"];
+
+/// Folders never walked.
+const SKIPPED: &[&str] = &["target", "node_modules", ".venv", ".git", "venv", "__pycache__"];
+
+/// Every problem with the doc references under `root`.
+pub(crate) fn check(root: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut sections = SectionCache::default();
+    for file in files(root) {
+        let Ok(text) = fs::read_to_string(&file) else { continue };
+        let relative = file.strip_prefix(root).unwrap_or(&file).display().to_string();
+        for (number, line) in text.lines().enumerate() {
+            let at = format!("{relative}:{}", number + 1);
+            for (head, tail) in OUTSIDE {
+                let name = [*head, *tail].concat();
+                if line.contains(&name) {
+                    problems.push(format!("{at}: cites `{name}`, a document outside the repository"));
+                }
+            }
+            for (name, end) in md_names(line) {
+                let Some(path) = resolve(root, &file, name) else {
+                    problems.push(format!("{at}: `{name}` is not a file in the repository"));
+                    continue;
+                };
+                if let Some(section) = cited_section(&line[end..]) {
+                    let known = sections.of(&path);
+                    if !known.contains(&section) {
+                        problems.push(format!("{at}: `{name}` has no section {section}"));
+                    }
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// The `*.md` names in a line (runs of path characters ending in `.md`), each with the byte
+/// offset where it ends.
+fn md_names(line: &str) -> Vec<(&str, usize)> {
+    let is_path = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/');
+    let mut names = Vec::new();
+    let mut rest = line;
+    let mut offset = 0;
+    while let Some(found) = rest.find(".md") {
+        let end = offset + found + 3;
+        let after = line[end..].chars().next();
+        if after.is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_') {
+            let start = line[..offset + found].rfind(|c: char| !is_path(c)).map_or(0, |at| at + 1);
+            let name = line[start..end].trim_start_matches("./");
+            if name.len() > 3 && !name.starts_with('.') {
+                names.push((name, end));
+            }
+        }
+        offset = end;
+        rest = &line[end..];
+    }
+    names
+}
+
+/// Where a cited name is: beside the citing file, from the root, or in `docs/`.
+fn resolve(root: &Path, file: &Path, name: &str) -> Option<PathBuf> {
+    let beside = file.parent().map(|dir| dir.join(name));
+    [beside, Some(root.join(name)), Some(root.join("docs").join(name))]
+        .into_iter()
+        .flatten()
+        .find(|path| path.is_file())
+}
+
+/// The section cited at the start of `after` (the text after a name): `§N.M` or `rule N`.
+fn cited_section(after: &str) -> Option<String> {
+    let after = after.trim_start();
+    let number = |text: &str| {
+        let digits: String = text.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let digits = digits.trim_end_matches('.').to_owned();
+        (!digits.is_empty()).then_some(digits)
+    };
+    if let Some(rest) = after.strip_prefix('§') {
+        number(rest.trim_start())
+    } else if let Some(rest) = after.strip_prefix("rule ") {
+        number(rest).map(|n| format!("rule {n}"))
+    } else {
+        None
+    }
+}
+
+/// The section numbers of each Markdown file, read once.
+#[derive(Default)]
+struct SectionCache {
+    files: Vec<(PathBuf, BTreeSet<String>)>,
+}
+
+impl SectionCache {
+    fn of(&mut self, path: &Path) -> &BTreeSet<String> {
+        if let Some(index) = self.files.iter().position(|(known, _)| known == path) {
+            return &self.files[index].1;
+        }
+        let text = fs::read_to_string(path).unwrap_or_default();
+        self.files.push((path.to_path_buf(), sections(&text)));
+        &self.files.last().expect("just pushed").1
+    }
+}
+
+/// Headings numbered `N.` or `N.M` (`## 2. Orders`, `### 2.11 Close`), and bold `**Rule N.`.
+fn sections(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        let heading = line.trim_start_matches('#');
+        if heading.len() < line.len() {
+            let number: String = heading.trim_start().chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+            let number = number.trim_end_matches('.');
+            if !number.is_empty() {
+                found.insert(number.to_owned());
+            }
+        }
+        if let Some(rest) = line.trim_start().strip_prefix("**Rule ") {
+            let number: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            if !number.is_empty() {
+                found.insert(format!("rule {number}"));
+            }
+        }
+    }
+    found
+}
+
+fn files(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !SKIPPED.contains(&name.as_str()) {
+                    stack.push(path);
+                }
+            } else if path.extension().is_some_and(|ext| CHECKED.iter().any(|checked| ext == *checked))
+                || path.parent().is_some_and(|parent| parent.ends_with("scripts") || parent.ends_with(".ci"))
+            {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_sections_are_read_from_a_line() {
+        let names: Vec<&str> =
+            md_names("see docs/api.md §2.11, ARCHITECTURE.md and `x.mdx`").iter().map(|n| n.0).collect();
+        assert_eq!(names, ["docs/api.md", "ARCHITECTURE.md"]);
+        assert_eq!(cited_section(" §2.11.1)").as_deref(), Some("2.11.1"));
+        assert_eq!(cited_section(" rule 15.").as_deref(), Some("rule 15"));
+        assert_eq!(cited_section(", then"), None);
+        let text = "# Title\n## 2. Orders\n### 2.11 Close\n**Rule 7. One table.**\n";
+        let expected: BTreeSet<String> = ["2", "2.11", "rule 7"].map(String::from).into();
+        assert_eq!(sections(text), expected);
+    }
+
+    #[test]
+    fn bad_references_are_found() {
+        let root = std::env::temp_dir().join(format!("pmx-references-{}", std::process::id()));
+        fs::create_dir_all(root.join("docs")).unwrap();
+        fs::create_dir_all(root.join("crates/a/src")).unwrap();
+        fs::write(root.join("docs/api.md"), "# API\n## 2. Orders\n### 2.1 Create\n").unwrap();
+        let outside = [OUTSIDE[0].0, OUTSIDE[0].1, " §3"].concat();
+        let missing = ["gone", ".md"].concat();
+        let source = format!(
+            "//! docs/api.md §2.1 is fine; docs/api.md §9 is not.\n//! {missing} is missing; api.md is in docs.\n//! ({outside})\n"
+        );
+        fs::write(root.join("crates/a/src/lib.rs"), source).unwrap();
+        let problems = check(&root);
+        fs::remove_dir_all(&root).unwrap();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems[0].contains("`docs/api.md` has no section 9"), "{problems:?}");
+        assert!(problems[1].contains(&format!("`{}` is not a file", ["gone", ".md"].concat())), "{problems:?}");
+        assert!(problems[2].contains("outside the repository"), "{problems:?}");
+    }
+}
