@@ -168,7 +168,9 @@ fn files(root: &Path) -> Vec<PathBuf> {
                     stack.push(path);
                 }
             } else if path.extension().is_some_and(|ext| CHECKED.iter().any(|checked| ext == *checked))
-                || path.parent().is_some_and(|parent| parent.ends_with("scripts") || parent.ends_with(".ci"))
+                || path
+                    .parent()
+                    .is_some_and(|parent| parent.file_name().is_some_and(|name| name == "scripts" || name == ".ci"))
             {
                 found.push(path);
             }
