@@ -292,10 +292,8 @@ fn reservation_of_128(bids: &SideTotals, offers: &SideTotals, net: Qty) -> i128 
 
 /// An account's state in one market.
 ///
-/// Laid out (C order, cache-line aligned) so that resting or removing a buying order (the
-/// list ends, the order count, the side totals) touches the first cache line only; the
-/// risk check adds the second, which holds the reducing totals and the net position, and
-/// fills the rest of the position.
+/// Cache-line aligned: resting or removing a buying order touches the first line only (list
+/// ends, count, side totals); the risk check adds the second (reducing totals, net position).
 #[derive(Clone, Debug)]
 #[repr(C, align(64))]
 pub(crate) struct AccountMarket {

@@ -24,11 +24,9 @@ pub(crate) const NIL: u32 = u32::MAX;
 
 /// A live order and its links.
 ///
-/// Laid out (C order) to fill exactly three cache lines, aligned to them: every slot access
-/// reads whole lines, so a slot that straddled a fourth line would cost one more miss per
-/// access, and most accesses to a resting order are misses. The links come first, so
-/// relinking a neighbour touches the slot's first line only. Of the order's reservation only
-/// the fee part is stored; its quantity and notional follow from the order (see `reserve`).
+/// Exactly three aligned cache lines, links first, so relinking a neighbour touches one line
+/// (BENCHMARKS.md). Of the order's reservation only the fee part is stored; its quantity and
+/// notional follow from the order (see `reserve`).
 #[derive(Clone, Copy, Debug)]
 #[repr(C, align(64))]
 pub(crate) struct Slot {

@@ -56,10 +56,8 @@ pub enum Event {
 
 /// Appends the event `make` builds to `out`, building it in place.
 ///
-/// Events are large (an execution carries a whole order), and `Vec::push` of a value this
-/// size builds it on the stack and then copies it with `memcpy`, whose wide loads of the
-/// just-written fields wait on store forwarding. `resize_with` reserves first and then
-/// writes `make`'s result straight into the vector's memory.
+/// Events are large (an execution carries a whole order): `resize_with` writes `make`'s
+/// result straight into the vector, where `Vec::push` would build it on the stack and copy it.
 #[inline(always)]
 pub(crate) fn emit(out: &mut Vec<Event>, make: impl FnMut() -> Event) {
     out.resize_with(out.len() + 1, make);
