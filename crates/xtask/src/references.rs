@@ -32,9 +32,6 @@ const OUTSIDE: &[(&str, &str)] = &[
 /// Extensions of the files whose references are checked.
 const CHECKED: &[&str] = &["rs", "md", "py", "js", "mjs", "ts", "sh"];
 
-/// Folders never walked.
-const SKIPPED: &[&str] = &["target", "node_modules", ".venv", ".git", "venv", "__pycache__"];
-
 /// Every problem with the doc references under `root`.
 pub(crate) fn check(root: &Path) -> Vec<String> {
     let mut problems = Vec::new();
@@ -156,28 +153,10 @@ fn sections(text: &str) -> BTreeSet<String> {
 }
 
 fn files(root: &Path) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_dir() {
-                if !SKIPPED.contains(&name.as_str()) {
-                    stack.push(path);
-                }
-            } else if path.extension().is_some_and(|ext| CHECKED.iter().any(|checked| ext == *checked))
-                || path
-                    .parent()
-                    .is_some_and(|parent| parent.file_name().is_some_and(|name| name == "scripts" || name == ".ci"))
-            {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
+    crate::tidy::walk(root, |path| {
+        path.extension().is_some_and(|ext| CHECKED.iter().any(|checked| ext == *checked))
+            || path.parent().and_then(Path::file_name).is_some_and(|name| name == "scripts" || name == ".ci")
+    })
 }
 
 #[cfg(test)]

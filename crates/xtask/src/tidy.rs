@@ -42,7 +42,7 @@ const PURE_BANNED_DEPS: &[&str] = &["tokio", "axum", "rand", "async", "futures"]
 pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
     let mut problems = Vec::new();
     let crates = root.join("crates");
-    for file in rust_files(&crates) {
+    for file in walk(&crates, |path| path.extension().is_some_and(|ext| ext == "rs")) {
         let text = fs::read_to_string(&file).unwrap_or_default();
         let relative = file.strip_prefix(root).unwrap_or(&file).display().to_string();
         let is_test = relative.contains("/tests/") || relative.contains("/benches/");
@@ -93,7 +93,8 @@ pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
     if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
+/// The files below `dir` that `keep` accepts, sorted, never entering `SKIPPED` folders.
+pub(crate) fn walk(dir: &Path, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -101,10 +102,10 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
-                if path.file_name().is_some_and(|name| name != "target") {
+                if path.file_name().is_some_and(|name| !SKIPPED.iter().any(|skipped| name == *skipped)) {
                     stack.push(path);
                 }
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
+            } else if keep(&path) {
                 files.push(path);
             }
         }
@@ -112,6 +113,9 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// Folders never walked: build output, installed packages, version control.
+const SKIPPED: &[&str] = &["target", "node_modules", ".venv", "venv", ".git", "__pycache__"];
 
 #[cfg(test)]
 mod tests {
