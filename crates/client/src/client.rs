@@ -361,6 +361,16 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// A client brings its own TLS provider: building one (for https) leaves the process-wide
+    /// default unset, so a program stays free to install its own.
+    #[test]
+    fn building_a_client_sets_no_process_wide_tls_provider() {
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+        let client = Client::builder().api_url("https://api.polymarket.us").build();
+        assert!(client.is_ok(), "{:?}", client.err());
+        assert!(rustls::crypto::CryptoProvider::get_default().is_none());
+    }
+
     #[test]
     fn base_urls_are_checked_and_trimmed() {
         assert_eq!(normalize_base("http://127.0.0.1:8080/").unwrap(), "http://127.0.0.1:8080");
