@@ -21,11 +21,15 @@
 //! - `invariants`: `check_invariants`, run after every command in tests.
 //! - `hash`: `state_hash`, a digest of the whole state for replay checks.
 //! - `snapshot`: `encode_snapshot` / `decode_snapshot`, the versioned binary state encoding.
+//! - `codes`: the stable one-byte code of every enum a storage format writes (`codec::Code`).
+//! - `records`: `codec::Encode` / `Decode` for orders, positions, executions, trades and
+//!   resolutions, shared by the snapshot and the server's history store.
 //! - `error`: `EngineError`, for commands that produce no order event.
 
 mod account;
 mod admin;
 mod book;
+mod codes;
 mod command;
 mod engine;
 mod error;
@@ -36,6 +40,7 @@ mod invariants;
 mod market;
 mod order;
 mod position;
+mod records;
 mod reject;
 mod snapshot;
 mod trading;
@@ -55,6 +60,4 @@ pub use order::{
 };
 pub use position::Position;
 pub use reject::{Note, RejectReason, UnsolicitedCancel};
-pub use snapshot::{
-    SNAPSHOT_MAGIC, SNAPSHOT_VERSION, SnapshotDecoder, SnapshotEncoder, SnapshotError, note_code, note_of_code,
-};
+pub use snapshot::{SNAPSHOT_MAGIC, SNAPSHOT_VERSION, SnapshotError};

@@ -5,6 +5,7 @@
 //! event by event and hash by hash, with invariants checked. Also: encoding is deterministic,
 //! and truncated or mislabelled snapshots are refused with an error.
 
+use codec::{DecodeError, Reader, Writer};
 use engine::{Command, Engine, Intent, MarketRef, MarketState, NewOrder, Op, OrderKind, Size, SnapshotError, Tif};
 use types::{AccountId, Cash, MarketId, Price, QTY_SCALE, Qty, Seq, Timestamp};
 
@@ -67,7 +68,10 @@ fn damaged_snapshots_are_errors_not_panics() {
     assert!(Engine::decode_snapshot(&bytes[..bytes.len() - 1]).is_err());
     let mut longer = bytes.clone();
     longer.push(0);
-    assert_eq!(Engine::decode_snapshot(&longer).err(), Some(SnapshotError::Trailing(1)));
+    assert_eq!(
+        Engine::decode_snapshot(&longer).err(),
+        Some(SnapshotError::Decode(DecodeError::TrailingBytes { at: bytes.len(), count: 1 }))
+    );
     let mut magic = bytes.clone();
     magic[0] ^= 1;
     assert_eq!(Engine::decode_snapshot(&magic).err(), Some(SnapshotError::BadMagic));
@@ -120,13 +124,20 @@ fn a_live_slot_whose_reservation_disagrees_with_its_order_is_refused() {
     ]);
     assert_eq!(engine.orders_count(), 1);
     let bytes = encode(&engine);
-    // The snapshot ends with the only slot's reserve (qty, notional, fee: i64 each) and an
-    // empty free list (a u32 count of 0).
-    let end = bytes.len() - 4;
-    assert_eq!(bytes[end..], [0; 4], "no free slots");
-    let field = |at: usize| i64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
-    assert_eq!((field(end - 24), field(end - 16)), (10 * QTY_SCALE, 4_000 * 10 * QTY_SCALE), "qty, notional");
-    for at in [end - 24, end - 16] {
+    // The snapshot ends with the only slot's reserve (qty, notional, fee: zigzag varints) and
+    // an empty free list (a varint count of 0).
+    let end = bytes.len() - 1;
+    assert_eq!(bytes[end..], [0], "no free slots");
+    let mut reserve = Vec::new();
+    let mut writer = Writer::new(&mut reserve);
+    writer.i64(10 * QTY_SCALE);
+    let notional_at = writer.len();
+    writer.i64(4_000 * 10 * QTY_SCALE);
+    let qty_at = bytes[..end].windows(reserve.len()).rposition(|w| w == reserve).expect("qty, notional");
+    let fee_len = end - qty_at - reserve.len();
+    let mut fee = Reader::new(&bytes[end - fee_len..end]);
+    assert_eq!(fee.i64().and(fee.finish()), Ok(()), "the fee fills the rest");
+    for at in [qty_at, qty_at + notional_at] {
         let mut damaged = bytes.clone();
         damaged[at] ^= 1;
         assert_eq!(
@@ -156,13 +167,15 @@ fn an_account_order_total_that_disagrees_with_its_orders_is_refused() {
         order(1, 1, 4_000),
     ]);
     let bytes = encode(&engine);
-    // An account record: id u32, name (u32 length, bytes), cash i64, margin i64, the order
-    // total u64.
+    // An account record: id var, name (var length, bytes), cash zz, margin zz, the order
+    // total var.
     let total_at = |name: &str| {
         let at = bytes.windows(name.len()).position(|w| w == name.as_bytes()).expect("name encoded");
-        at + name.len() + 16
+        let mut reader = Reader::new(&bytes[at + name.len()..]);
+        reader.i64().and(reader.i64()).expect("cash and margin");
+        at + name.len() + reader.at()
     };
-    let total = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    let total = |at: usize| Reader::new(&bytes[at..]).u64().expect("a varint");
     let (alice, bob) = (total_at("alice"), total_at("bob"));
     assert_eq!((total(alice), total(bob)), (1, 3), "totals encoded as totals");
     for at in [alice, bob] {
