@@ -19,7 +19,8 @@
 //! - `book`: the order slab and the tick-indexed price ladders.
 //! - `market`: market spec validation and statistics.
 //! - `invariants`: `check_invariants`, run after every command in tests.
-//! - `hash`: `state_hash`, a digest of the whole state for replay checks.
+//! - `hash`: `state_hash`, a digest of the whole state for replay checks (xxh3 of the
+//!   snapshot bytes).
 //! - `snapshot`: `encode_snapshot` / `decode_snapshot`, the versioned binary state encoding.
 //! - `codes`: the stable one-byte code of every enum a storage format writes (`codec::Code`).
 //! - `records`: `codec::Encode` / `Decode` for orders, positions, executions, trades and
