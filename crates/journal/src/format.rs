@@ -5,7 +5,7 @@
 //! ```text
 //! file header (16 bytes)
 //!   0  magic     8 bytes  "pmx-jrnl"
-//!   8  version   u32      1
+//!   8  version   u32      2 (see `VERSION`)
 //!  12  checksum  u32      crc32c of bytes 0..12
 //! record (repeated, back to back)
 //!   0  len       u32      length of the body, 17 ..= 1 MiB
@@ -14,7 +14,7 @@
 //!        seq     u64      1 for the first record, then strictly +1
 //!        prev    u64      chain value: digest of the previous record's body
 //!                         (for record 1, the digest of the file header)
-//!        payload          one `Entry`, encoded by `codec` (at least its kind byte)
+//!        payload          one `Entry`, encoded by `entry` (at least its kind byte)
 //! ```
 //!
 //! The digest is a 64-bit hash of a whole body (seq, prev and payload). Because each body
@@ -35,8 +35,10 @@ pub const FILE_NAME: &str = "journal.pmx";
 /// The first eight bytes of every journal file.
 pub const MAGIC: [u8; 8] = *b"pmx-jrnl";
 
-/// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+/// The format version this build writes and reads; no other is read. Version 1 encoded
+/// entries with the journal's own primitives and 0-based enum codes; version 2 uses the
+/// `codec` crate and the engine's 1-based code tables. The framing is the same in both.
+pub const VERSION: u32 = 2;
 
 /// Bytes of the file header.
 pub const FILE_HEADER_LEN: usize = 16;
@@ -139,7 +141,7 @@ mod tests {
     fn header_is_stable() {
         let header = file_header();
         assert_eq!(&header[..8], b"pmx-jrnl");
-        assert_eq!(read_u32(&header, 8), 1);
+        assert_eq!(read_u32(&header, 8), 2);
         assert_eq!(read_u32(&header, 12), crc32c::crc32c(&header[..12]));
     }
 }

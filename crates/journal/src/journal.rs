@@ -38,7 +38,7 @@ use std::path::Path;
 
 use types::Seq;
 
-use crate::codec::{DecodeError, Entry};
+use crate::entry::{DecodeError, Entry};
 use crate::format::{self, BODY_FIXED_LEN, BODY_MAX, BODY_MIN, FILE_HEADER_LEN, FRAME_LEN, MAGIC, RECORD_MIN, VERSION};
 use crate::storage::{FileStorage, Storage};
 
@@ -56,7 +56,9 @@ pub enum JournalError {
     },
     #[error("not a pmx journal: the file starts with {found:02x?} instead of the magic bytes")]
     NotAJournal { found: Vec<u8> },
-    #[error("journal format version {found} is not supported (this build reads version {supported})")]
+    #[error(
+        "journal format version {found} is not supported: this build reads version {supported} only. Data directories written by other versions of pmx are not read; recreate the data directory (move it away or delete it, then start again)"
+    )]
     UnsupportedVersion { found: u32, supported: u32 },
     #[error("the journal's file header is damaged (checksum mismatch)")]
     BadHeader,

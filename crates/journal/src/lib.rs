@@ -8,8 +8,9 @@
 //! and refusing (with the record's sequence number and offset) any damage before it.
 //!
 //! Parts:
-//! - `codec`: `Entry` (`Command` or `Key(KeyGrant)`) and its compact hand-written binary
-//!   encoding, with a typed `DecodeError`;
+//! - `entry`: `Entry` (`Command` or `Key(KeyGrant)`) and its compact binary encoding, built
+//!   from the `codec` crate's primitives and the engine's code tables (strict: a typed
+//!   `DecodeError`);
 //! - `format`: the file format (header, record framing, crc32c checksum, the 64-bit chain
 //!   digest), documented byte by byte;
 //! - `journal`: `Journal` (open with replay and recovery, append with roll-back on failure),
@@ -24,7 +25,7 @@
 //! Architecture invariant: the journal assigns nothing. Sequence numbers and timestamps come
 //! from the sequencer; the journal checks that they continue the log and stores them.
 
-mod codec;
+mod entry;
 pub mod format;
 mod journal;
 #[cfg(feature = "test-support")]
@@ -32,7 +33,7 @@ mod memory;
 pub mod snapshot;
 mod storage;
 
-pub use codec::{DecodeError, Entry, KeyGrant};
+pub use entry::{DecodeError, Entry, KeyGrant};
 pub use journal::{Damage, Journal, JournalError, OpenError, Recovery, TornTail};
 #[cfg(feature = "test-support")]
 pub use memory::{Crash, Fault, MemStorage};

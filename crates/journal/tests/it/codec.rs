@@ -150,8 +150,13 @@ fn malformed_payloads_are_typed_errors() {
     assert_eq!(decode(&with_ts(&long)), Err(DecodeError::OutOfRange { at: 11 }));
     // SetMarketState with an unknown state.
     assert_eq!(decode(&with_ts(&[2, 1, 9])), Err(DecodeError::UnknownCode { what: "market state", code: 9, at: 11 }));
-    // PlaceOrder with an unknown intent.
-    assert_eq!(decode(&with_ts(&[7, 0, 1, 1, 4])), Err(DecodeError::UnknownCode { what: "intent", code: 4, at: 13 }));
+    // PlaceOrder with an unknown intent (codes are 1-based: 0 is never one, 4 is the last).
+    for code in [0, 5] {
+        assert_eq!(
+            decode(&with_ts(&[7, 0, 1, 1, code])),
+            Err(DecodeError::UnknownCode { what: "intent", code, at: 13 })
+        );
+    }
     // ModifyOrder with an undefined flag, and with a post_only value but no post_only.
     assert_eq!(
         decode(&with_ts(&[10, 1, 1, 0x40])),
@@ -191,4 +196,29 @@ fn modify_keeps_post_only_in_three_states() {
         }));
         assert_eq!(Entry::decode(Seq(7), &encode(&entry)), Ok(entry));
     }
+}
+
+/// The bytes of a few entries, pinned: a changed layout or enum code must fail here (and bump
+/// `journal::format::VERSION`).
+#[test]
+fn entry_bytes_are_pinned() {
+    let ts = 1_700_000_000_000_000_000i64.to_le_bytes();
+    let halt = command(Op::SetMarketState { market: MarketId(300), state: engine::MarketState::Halted });
+    assert_eq!(encode(&halt), [&[1][..], &ts, &[2, 0xAC, 0x02, 4]].concat());
+    let order = command(Op::PlaceOrder(NewOrder {
+        account: AccountId(1),
+        market: MarketRef::Slug("m".into()),
+        intent: Intent::SellShort,
+        kind: OrderKind::Market,
+        price: None,
+        size: Size::Qty(Qty(-1)),
+        tif: Some(Tif::FillOrKill),
+        good_till: None,
+        post_only: false,
+        slippage: None,
+        manual: Some(engine::ManualIndicator::Automatic),
+    }));
+    // flags: tif, manual, slug; account 1; slug "m"; intent 4, kind 2; qty zz(-1) = 1; tif 5;
+    // manual 2.
+    assert_eq!(encode(&order), [&[1][..], &ts, &[7, 0b1100_0100, 1, 1, b'm', 4, 2, 1, 5, 2]].concat());
 }

@@ -280,11 +280,17 @@ fn a_bad_file_header_is_an_error() {
     bytes[13] ^= 1;
     assert!(matches!(open_error(bytes), JournalError::BadHeader));
 
+    // A journal of the previous format version (1): refused, saying what to do.
     let mut bytes = full.clone();
-    bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
     let checksum = crc32c::crc32c(&bytes[..12]);
     bytes[12..16].copy_from_slice(&checksum.to_le_bytes());
-    assert!(matches!(open_error(bytes), JournalError::UnsupportedVersion { found: 2, supported: 1 }));
+    let error = open_error(bytes);
+    assert!(matches!(error, JournalError::UnsupportedVersion { found: 1, supported: 2 }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("version 1 is not supported"), "{message}");
+    assert!(message.contains("reads version 2"), "{message}");
+    assert!(message.contains("recreate the data directory"), "{message}");
 
     assert!(matches!(open_error(b"hello".to_vec()), JournalError::NotAJournal { .. }));
     assert!(matches!(open_error(b"pmx-jrnlX".to_vec()), JournalError::BadHeader));
