@@ -9,12 +9,28 @@
 //! writes a final snapshot synchronously, so a clean restart replays nothing. Snapshots are
 //! only taken for the data directory's journal file (not for a test storage, whose contents
 //! the directory cannot vouch for).
+//!
+//! The payload (inside the snapshot file's framing, `journal::snapshot`), built from the
+//! `codec` primitives:
+//!
+//! ```text
+//! magic "pmx-srvs" (8 bytes), version var (2)
+//! last timestamp zz
+//! engine snapshot: length u64 little-endian (patched after encoding), then
+//!   `Engine::encode_snapshot`'s bytes
+//! history store (`History::encode`)
+//! key grants: var count, each: key_id str, public_key (32 bytes), account str
+//! ```
+//!
+//! A payload that does not decode, or has another version, is logged and skipped: start-up
+//! then replays the whole journal (which itself refuses a journal of another version).
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-use engine::{Engine, SnapshotDecoder, SnapshotEncoder, SnapshotError};
+use codec::{DecodeError, Reader, Writer};
+use engine::{Engine, SnapshotError};
 use journal::KeyGrant;
 use types::Seq;
 
@@ -23,9 +39,10 @@ use crate::history::History;
 
 /// Journaled entries between two snapshots.
 pub(crate) const SNAPSHOT_EVERY: u64 = 100_000;
-/// The first bytes of the server's snapshot payload, and its version.
+/// The first bytes of the server's snapshot payload, and its version (1 was fixed-width
+/// little-endian with the engine's own encoder; 2 is built from `codec`).
 const PAYLOAD_MAGIC: [u8; 8] = *b"pmx-srvs";
-const PAYLOAD_VERSION: u32 = 1;
+const PAYLOAD_VERSION: u32 = 2;
 
 /// The snapshot schedule and the writer thread.
 pub(super) struct Snapshots {
@@ -87,25 +104,24 @@ fn write_snapshot(dir: &Path, seq: Seq, payload: &[u8]) {
 }
 
 impl Core {
-    /// The whole state as a snapshot payload: magic, version, the last timestamp, the
-    /// engine's snapshot (length-prefixed), the history store, and the key grants.
+    /// The whole state as a snapshot payload (see the module doc).
     pub(crate) fn encode_snapshot(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(1 << 20);
-        out.extend_from_slice(&PAYLOAD_MAGIC);
-        out.extend_from_slice(&PAYLOAD_VERSION.to_le_bytes());
-        out.extend_from_slice(&self.last_ts.to_le_bytes());
-        let length_at = out.len();
-        out.extend_from_slice(&[0; 8]);
-        self.engine.encode_snapshot(&mut out);
-        let engine_len = (out.len() - length_at - 8) as u64;
-        out[length_at..length_at + 8].copy_from_slice(&engine_len.to_le_bytes());
-        let mut e = SnapshotEncoder::new(&mut out);
-        self.history.encode(&mut e);
-        e.count(self.grants.len());
+        let mut w = Writer::new(&mut out);
+        w.array(&PAYLOAD_MAGIC);
+        w.u32(PAYLOAD_VERSION);
+        w.i64(self.last_ts);
+        let length_at = w.len();
+        w.u64_le(0);
+        self.engine.encode_snapshot(w.buffer());
+        let engine_len = (w.len() - length_at - 8) as u64;
+        w.buffer()[length_at..length_at + 8].copy_from_slice(&engine_len.to_le_bytes());
+        self.history.encode(&mut w);
+        w.usize(self.grants.len());
         for grant in &self.grants {
-            e.str(&grant.key_id);
-            e.bytes(&grant.public_key);
-            e.str(&grant.account);
+            w.str(&grant.key_id);
+            w.array(&grant.public_key);
+            w.str(&grant.account);
         }
         out
     }
@@ -149,31 +165,28 @@ pub(super) struct Restored {
 }
 
 fn decode_payload(payload: &[u8]) -> Result<Restored, SnapshotError> {
-    let mut d = SnapshotDecoder::new(payload);
-    if d.bytes(8, "payload magic")? != PAYLOAD_MAGIC {
+    let mut r = Reader::new(payload);
+    if r.array::<8>()? != PAYLOAD_MAGIC {
         return Err(SnapshotError::BadMagic);
     }
-    let version = d.u32("payload version")?;
+    let version = r.u32()?;
     if version != PAYLOAD_VERSION {
         return Err(SnapshotError::UnsupportedVersion { found: version, supported: PAYLOAD_VERSION });
     }
-    let last_ts = d.i64("last timestamp")?;
-    let engine_len = d.u64("engine length")?;
-    let engine_len = usize::try_from(engine_len)
-        .ok()
-        .filter(|&len| len <= d.remaining())
-        .ok_or(SnapshotError::Invalid { what: "engine length", value: engine_len })?;
-    let engine = Engine::decode_snapshot(d.bytes(engine_len, "engine")?)?;
-    let history = History::decode(&mut d)?;
+    let last_ts = r.i64()?;
+    let length_at = r.at();
+    let engine_len = usize::try_from(r.u64_le()?).map_err(|_| DecodeError::OutOfRange { at: length_at })?;
+    let engine = Engine::decode_snapshot(r.raw(engine_len)?)?;
+    let history = History::decode(&mut r)?;
+    // The least bytes of a grant: two empty strings and the key.
     let mut grants = Vec::new();
-    for _ in 0..d.count("grants", 40)? {
-        let key_id = d.str("key id")?.to_owned();
-        let mut public_key = [0; 32];
-        public_key.copy_from_slice(d.bytes(32, "public key")?);
-        let account = d.str("key account")?.to_owned();
+    for _ in 0..r.count(34)? {
+        let key_id = r.string()?;
+        let public_key = r.array::<32>()?;
+        let account = r.string()?;
         grants.push(KeyGrant { key_id, public_key, account });
     }
-    d.finish()?;
+    r.finish()?;
     Ok(Restored { engine, history, grants, last_ts })
 }
 

@@ -86,3 +86,28 @@ async fn replay_reaches_the_same_state_hash_with_invariants_intact() {
     let after = server.public(reqwest::Method::GET, "/v1/pmx/state").await.ok();
     assert_eq!(before, after);
 }
+
+/// A data directory written by an older pmx (journal format version 1) is not read: start-up
+/// fails with an error naming the versions and saying to recreate the data directory.
+#[tokio::test]
+async fn a_data_directory_from_an_older_version_is_refused_at_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = server::Config::parse(&crate::harness::config_text(dir.path())).unwrap();
+    let mut server = TestServer::with_config(config.clone()).await;
+    server.stop().await;
+    let path = config.data_dir.join(journal::format::FILE_NAME);
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes[8..12], journal::format::VERSION.to_le_bytes());
+    bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let checksum = crc32c::crc32c(&bytes[..12]);
+    bytes[12..16].copy_from_slice(&checksum.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let message = match server::Server::start(&config) {
+        Ok(_) => panic!("started on an old data directory"),
+        Err(error) => error.to_string(),
+    };
+    assert!(message.contains(&config.data_dir.display().to_string()), "{message}");
+    assert!(message.contains("journal format version 1 is not supported"), "{message}");
+    assert!(message.contains(&format!("reads version {} only", journal::format::VERSION)), "{message}");
+    assert!(message.contains("recreate the data directory"), "{message}");
+}
