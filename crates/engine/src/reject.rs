@@ -2,7 +2,8 @@
 //! explanatory notes that become an execution's `text`.
 //!
 //! Codes are grouped by stage: 1xxx validation, 2xxx funds and risk, 3xxx matching,
-//! 4xxx market administration. They are part of the journal format: never renumber.
+//! 4xxx market administration. They are the reason's stable public code: never renumber.
+//! Storage formats write the reason's one-byte code from `codes` instead.
 
 /// Why an order (or a modify) was rejected. Each maps to one wire `OrdRejectReason`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
