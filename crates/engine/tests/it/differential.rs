@@ -348,7 +348,7 @@ impl Generator {
             6..=7 => Intent::SellLong,
             _ => Intent::SellShort,
         };
-        let net = market.and_then(|m| r.position(account, m)).map_or(0, |p| p.position.net.units());
+        let net = market.map_or(0, |m| r.net(account, m));
         match intent {
             Intent::SellLong if net <= 0 && self.rng.percent(80) => Intent::BuyShort,
             Intent::SellShort if net >= 0 && self.rng.percent(80) => Intent::BuyLong,
@@ -504,8 +504,8 @@ impl Generator {
 
     /// Some order id: mostly a live one, sometimes finished or never issued.
     fn order_target(&mut self, r: &RefEngine) -> Option<engine::Order> {
-        let live = r.live_orders();
-        if live.is_empty() || self.rng.percent(4) { None } else { Some(self.rng.pick(&live)) }
+        let count = r.orders_count();
+        if count == 0 || self.rng.percent(4) { None } else { Some(r.live_order(self.rng.below(count as u64) as usize)) }
     }
 
     fn other_account(&mut self, r: &RefEngine, account: AccountId) -> AccountId {
@@ -596,15 +596,7 @@ impl Generator {
     }
 
     fn close(&mut self, r: &RefEngine) -> Op {
-        let mut holders = Vec::new();
-        for account in 0..r.accounts_count() as u32 {
-            for market in 0..r.markets_count() as u32 {
-                let (account, market) = (AccountId(account), MarketId(market));
-                if r.position(account, market).is_some_and(|p| p.position.net != Qty::ZERO) {
-                    holders.push((account, market));
-                }
-            }
-        }
+        let holders = r.holders();
         let (account, market_ref, market) = if !holders.is_empty() && self.rng.percent(85) {
             let (account, market) = self.rng.pick(&holders);
             (account, self.market_ref(r, market), Some(market))
@@ -747,48 +739,35 @@ fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok().map(|value| value.parse().unwrap_or_else(|_| panic!("{name} must be a number")))
 }
 
-/// Compares everything the engine's queries show with the reference's.
+/// Compares everything the engine's queries show with the reference's. The message of a
+/// difference is only formatted when there is one.
 fn compare_state(engine: &Engine, reference: &RefEngine) -> Result<(), String> {
-    let check = |what: String, equal: bool| if equal { Ok(()) } else { Err(what) };
-    check(format!("now: {:?} vs {:?}", engine.now(), reference.now()), engine.now() == reference.now())?;
-    check(
-        format!("fees kept: {} vs {}", engine.fees_kept(), reference.fees_kept()),
-        engine.fees_kept() == reference.fees_kept(),
-    )?;
-    check(
-        format!("live orders: {} vs {}", engine.orders_count(), reference.orders_count()),
-        engine.orders_count() == reference.orders_count(),
-    )?;
-    check(
-        format!("markets: {} vs {}", engine.markets().len(), reference.markets_count()),
-        engine.markets().len() == reference.markets_count(),
-    )?;
-    check(
-        format!("accounts: {} vs {}", engine.accounts().len(), reference.accounts_count()),
-        engine.accounts().len() == reference.accounts_count(),
-    )?;
+    fn same<T: PartialEq + std::fmt::Debug>(what: impl FnOnce() -> String, ours: T, theirs: T) -> Result<(), String> {
+        if ours == theirs { Ok(()) } else { Err(format!("{}: {ours:?} vs {theirs:?}", what())) }
+    }
+    same(|| "now".into(), engine.now(), reference.now())?;
+    same(|| "fees kept".into(), engine.fees_kept(), reference.fees_kept())?;
+    same(|| "live orders".into(), engine.orders_count(), reference.orders_count())?;
+    same(|| "markets".into(), engine.markets().len(), reference.markets_count())?;
+    same(|| "accounts".into(), engine.accounts().len(), reference.accounts_count())?;
     for market in engine.markets() {
         let id = market.id;
-        check(format!("market {id} state"), market.state == reference.market_state(id))?;
-        check(format!("market {id} settlement"), market.settlement == reference.settlement(id))?;
-        let stats = reference.stats(id);
-        check(format!("market {id} stats: {:?} vs {stats:?}", market.stats), market.stats == stats)?;
+        same(|| format!("market {id} state"), market.state, reference.market_state(id))?;
+        same(|| format!("market {id} settlement"), market.settlement, reference.settlement(id))?;
+        same(|| format!("market {id} stats"), market.stats, reference.stats(id))?;
         for side in [Side::Buy, Side::Sell] {
             let (ours, theirs) = (engine.depth(id, side, usize::MAX), reference.depth(id, side, usize::MAX));
-            check(format!("market {id} {side:?} depth: {ours:?} vs {theirs:?}"), ours == theirs)?;
+            same(|| format!("market {id} {side:?} depth"), ours, theirs)?;
         }
     }
     for account in engine.accounts() {
         let id = account.id;
-        let (ours, theirs) = (engine.balance(id), reference.balance(id));
-        check(format!("account {id} balance: {ours:?} vs {theirs:?}"), ours == theirs)?;
-        let (ours, theirs) = (engine.open_orders(id), reference.open_orders(id));
-        check(format!("account {id} open orders: {ours:?} vs {theirs:?}"), ours == theirs)?;
-        let (ours, theirs) = (engine.positions(id), reference.positions(id));
-        check(format!("account {id} positions: {ours:?} vs {theirs:?}"), ours == theirs)?;
+        same(|| format!("account {id} balance"), engine.balance(id), reference.balance(id))?;
+        same(|| format!("account {id} open orders"), engine.open_orders(id), reference.open_orders(id))?;
+        same(|| format!("account {id} positions"), engine.positions(id), reference.positions(id))?;
         for market in engine.markets() {
             let (ours, theirs) = (engine.position(id, market.id), reference.position(id, market.id));
-            check(format!("account {id} position in {}: {ours:?} vs {theirs:?}", market.id), ours == theirs)?;
+            same(|| format!("account {id} position in {}", market.id), ours, theirs)?;
         }
     }
     Ok(())
@@ -876,6 +855,25 @@ fn shrink(mut commands: Vec<Command>) -> Vec<Command> {
     commands
 }
 
+/// The variant name of a command, as its `Debug` form starts.
+fn op_name(op: &Op) -> &'static str {
+    match op {
+        Op::CreateMarket(_) => "CreateMarket",
+        Op::SetMarketState { .. } => "SetMarketState",
+        Op::SettleMarket { .. } => "SettleMarket",
+        Op::CreateAccount { .. } => "CreateAccount",
+        Op::Deposit { .. } => "Deposit",
+        Op::Withdraw { .. } => "Withdraw",
+        Op::PlaceOrder(_) => "PlaceOrder",
+        Op::CancelOrder { .. } => "CancelOrder",
+        Op::CancelAll { .. } => "CancelAll",
+        Op::ModifyOrder(_) => "ModifyOrder",
+        Op::ClosePosition(_) => "ClosePosition",
+        Op::AdvanceTime => "AdvanceTime",
+        Op::EndOfDay => "EndOfDay",
+    }
+}
+
 /// Counts of what a run exercised, to keep an eye on the generator's coverage.
 #[derive(Default)]
 struct Coverage {
@@ -888,8 +886,7 @@ impl Coverage {
     }
 
     fn record(&mut self, command: &Command, outcome: &Outcome) {
-        let op = format!("{:?}", command.op);
-        let op = op.split(['(', ' ']).next().unwrap_or("?");
+        let op = op_name(&command.op);
         self.add(format!("op {op}"));
         let prices: Vec<types::Price> = outcome
             .engine_events

@@ -492,6 +492,24 @@ impl RefEngine {
         orders
     }
 
+    /// The `index`-th live order (`index < orders_count()`), counting market by market in
+    /// each market's storage order: a cheap pick for the generator.
+    pub(crate) fn live_order(&self, index: usize) -> Order {
+        let mut rest = index;
+        for market in &self.markets {
+            match market.orders.get(rest) {
+                Some(resting) => return resting.order,
+                None => rest -= market.orders.len(),
+            }
+        }
+        panic!("live order {index} of {}", self.orders_count())
+    }
+
+    /// Every (account, market) with a non-zero position, ascending.
+    pub(crate) fn holders(&self) -> Vec<(AccountId, MarketId)> {
+        self.positions.iter().filter(|(_, position)| position.net.units() != 0).map(|(&key, _)| key).collect()
+    }
+
     /// An account's live orders: by market id, oldest book entry first.
     pub(crate) fn open_orders(&self, account: AccountId) -> Vec<Order> {
         self.live_orders().into_iter().filter(|o| o.account == account).collect()
@@ -527,10 +545,9 @@ impl RefEngine {
 
     /// Positions that are not all defaults, by market id.
     pub(crate) fn positions(&self, account: AccountId) -> Vec<(MarketId, PositionView)> {
-        self.positions
-            .iter()
-            .filter(|((a, _), position)| *a == account && **position != Position::default())
-            .map(|(&(a, m), _)| (m, self.position(a, m).expect("listed")))
+        self.positions_of(account)
+            .filter(|(_, position)| **position != Position::default())
+            .map(|(m, _)| (m, self.position(account, m).expect("listed")))
             .collect()
     }
 
@@ -567,13 +584,20 @@ impl RefEngine {
         &self.markets[market.get() as usize]
     }
 
-    fn net(&self, account: AccountId, market: MarketId) -> i64 {
+    /// The account's signed net position in a market (zero without one).
+    pub(crate) fn net(&self, account: AccountId, market: MarketId) -> i64 {
         self.positions.get(&(account, market)).map_or(0, |p| p.net.units())
     }
 
     /// $1 per short contract, over all markets.
     fn margin(&self, account: AccountId) -> i64 {
-        self.positions.iter().filter(|((a, _), _)| *a == account).map(|(_, p)| (-p.net.units()).max(0) * DOLLAR).sum()
+        self.positions_of(account).map(|(_, p)| (-p.net.units()).max(0) * DOLLAR).sum()
+    }
+
+    /// The account's positions, by market id.
+    fn positions_of(&self, account: AccountId) -> impl Iterator<Item = (MarketId, &Position)> {
+        let markets = (account, MarketId(0))..=(account, MarketId(u32::MAX));
+        self.positions.range(markets).map(|(&(_, market), position)| (market, position))
     }
 
     /// Cash not tied up as margin.
@@ -750,7 +774,7 @@ impl RefEngine {
             return Err(EngineError::InvalidStateChange);
         }
         m.state = state;
-        // A suspension is maintenance (SEMANTICS §16): the book is emptied first. Halted and
+        // A suspension is maintenance (ARCHITECTURE.md): the book is emptied first. Halted and
         // pre-open markets keep their orders.
         if state == MarketState::Suspended {
             let mut ids: Vec<OrderId> = self.market(market).orders.iter().map(|r| r.order.id).collect();
@@ -1127,10 +1151,10 @@ impl RefEngine {
         Ok((limit, Some((dry.worst.expect("filled something"), Qty(dry.qty)))))
     }
 
-    /// The worst price a market order may trade at (DESIGN, "Slippage"): with no tolerance the
-    /// market's bound; else P +/- ticks x tick, or P x (1 +/- bips / 10^4) rounded toward the
-    /// protective side and onto the tick grid, clamped to the market's bounds. P is the given
-    /// reference or the best opposite price (none: `None`).
+    /// The worst price a market order may trade at (ARCHITECTURE.md, close-position): with no
+    /// tolerance the market's bound; else P +/- ticks x tick, or P x (1 +/- bips / 10^4)
+    /// rounded toward the protective side and onto the tick grid, clamped to the market's
+    /// bounds. P is the given reference or the best opposite price (none: `None`).
     fn slippage_limit(&self, market: MarketId, side: Side, slippage: Option<Slippage>) -> Option<Price> {
         let spec = &self.market(market).spec;
         let (low, high) = (i128::from(spec.price_min.units()), i128::from(spec.price_max.units()));
@@ -1212,7 +1236,7 @@ impl RefEngine {
         DryRun { qty: filled, worst, end: DryEnd::Exhausted, cash_left }
     }
 
-    /// DESIGN: "FOK that cannot fill entirely ends CANCELED with no trades". A quantity fills
+    /// A fill-or-kill that cannot fill entirely ends canceled with no trades. A quantity fills
     /// entirely when all of it is fillable now. A cash size fills entirely when it is spent as
     /// far as the minimum step allows: the walk stopped because the cash ran out, or the cash
     /// left would not buy another step at the last price reached. Running out of liquidity
@@ -1617,8 +1641,8 @@ impl RefEngine {
 
     // ----- close-position -----
 
-    /// DESIGN "Close position": cancel the resting orders that reduce the same position, then
-    /// an immediate-or-cancel market order for |net|.
+    /// Close-position (ARCHITECTURE.md): cancel the resting orders that reduce the same
+    /// position, then an immediate-or-cancel market order for |net|.
     fn close_position(&mut self, close: &ClosePosition, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         if !self.has_account(close.account) {
             return Err(EngineError::UnknownAccount);
@@ -1749,7 +1773,7 @@ fn ceil_div(numerator: i128, denominator: i128) -> i128 {
     -(-numerator).div_euclid(denominator)
 }
 
-/// Prices are truncated to the tick (SEMANTICS §11), then must lie within the bounds.
+/// Prices are truncated to the tick (ARCHITECTURE.md), then must lie within the bounds.
 fn truncate_price(spec: &MarketSpec, price: Price) -> Result<Price, Rejection> {
     let price = Price(price.units() / spec.tick.units() * spec.tick.units());
     if price < spec.price_min || price > spec.price_max {
@@ -1759,7 +1783,7 @@ fn truncate_price(spec: &MarketSpec, price: Price) -> Result<Price, Rejection> {
 }
 
 /// Quantities must be positive and at most the limit, and are truncated to the step
-/// (SEMANTICS §12); nothing left is below the minimum.
+/// (ARCHITECTURE.md); nothing left is below the minimum.
 fn truncate_qty(spec: &MarketSpec, qty: Qty) -> Result<Qty, Rejection> {
     if qty.units() <= 0 {
         return Err((RejectReason::IncorrectQuantity, Note::QuantityNotPositive));
