@@ -4,17 +4,31 @@
 //! the query APIs. Also replay determinism: the same stream gives the same events and
 //! `state_hash`, a different stream a different hash.
 //!
+//! The reference computes fees (exact fractions, its own half-even rounding, the per-order
+//! cap recomputed from each order's fee history), order states (its own table of legal
+//! changes) and reservations on its own, so a bug in the engine's fee cap, rounding or state
+//! table shows up here as a differing event rather than being shared by both sides.
+//!
 //! The generator (a splitmix64 PRNG, no `rand`) covers several markets (ticks 0.01, 0.005,
 //! 0.0025, 0.001 and coarser; minimum quantities 1, 0.01 and 0.0001; rebating and charging
-//! makers; a market created pre-open), ten funded accounts, and a mix of: limit orders of every
+//! makers; a market created pre-open), 24 funded accounts, and a mix of: limit orders of every
 //! intent and time in force (with post-only, off-tick, out-of-bounds, missing prices, bad
 //! quantities, good-till times valid and not), market orders sized in contracts or cash with
 //! every kind of slippage tolerance (ticks, bips, reference price, odd and negative values),
 //! cancels (own, foreign, unknown ids), cancel-all with and without market filters, modifies
 //! (price, quantity, tif, post-only, good-till; valid and not), close-position, deposits and
 //! withdrawals (some too large), time passing (GTD expiry), day rolls, market state changes
-//! and settlements (each followed by a fresh market). Prices cluster around a drifting mid so
-//! orders cross often; live orders per market are capped to keep the reference fast.
+//! and settlements (each followed by a fresh market).
+//!
+//! Accounts keep to home markets: in turn one market (half of those never leave it, the
+//! others rarely), two, three, or every market; every other account is poor (and its
+//! deposits small), so fills in one market leave its orders in another unfunded and the
+//! engine's multi-market paths (order totals across markets, the clean-up after fills of an
+//! account in several markets) run beside its one-market fast path. Prices cluster around a
+//! drifting mid so orders cross often; while a market's book is below a target depth most
+//! new limit orders are passive (some far from the mid, many good-till-cancel), which keeps
+//! books several dozen orders deep; live orders per market are capped to keep the reference
+//! fast. The run prints what it covered and how deep the books were.
 //!
 //! Environment: `PMX_DIFF_SEEDS` (number of seeds, default 20), `PMX_DIFF_COMMANDS` (random
 //! commands per seed, default 10,000), `PMX_DIFF_SEED` (first seed; alone it runs just that
@@ -32,12 +46,17 @@ use types::{AccountId, CASH_SCALE, Cash, MarketId, OrderId, QTY_SCALE, Qty, Rate
 
 use crate::reference::RefEngine;
 
+/// Live orders per open market the generator aims at: below it, adding orders wins over
+/// removing them, and most new limit orders are passive (they rest and deepen the book).
+const LIVE_PER_MARKET_TARGET: usize = 60;
 /// Live orders per market above which the generator cancels instead of adding.
-const LIVE_PER_MARKET_MAX: usize = 150;
+const LIVE_PER_MARKET_MAX: usize = 250;
 /// Markets the generator creates at most (settled ones are replaced up to this).
 const MARKETS_MAX: usize = 12;
 /// Funded accounts created at the start.
-const ACCOUNTS: u32 = 10;
+const ACCOUNTS: u32 = 24;
+/// Accounts that trade more than the others, so positions build up.
+const BUSY_ACCOUNTS: u64 = 8;
 const MS: i64 = 1_000_000;
 const SECOND: i64 = 1_000 * MS;
 const CENT: i64 = CASH_SCALE / 100;
@@ -102,6 +121,18 @@ pub(crate) fn spec(
     }
 }
 
+/// Where an account trades: most accounts keep to a few markets of their own, so that some
+/// stay in one market (the engine's one-market path), some span two or three (its
+/// multi-market paths: order totals across markets, the clean-up after fills of an account
+/// in several markets) and some trade everywhere.
+#[derive(Clone, Debug)]
+struct Home {
+    /// The markets; empty: every market.
+    markets: Vec<MarketId>,
+    /// Percent of the account's orders that go to any market instead.
+    stray: u64,
+}
+
 /// Produces commands, looking at the reference's state to aim at live orders and positions.
 struct Generator {
     rng: Rng,
@@ -114,6 +145,8 @@ struct Generator {
     mids: Vec<i64>,
     markets_made: usize,
     accounts_made: usize,
+    /// Per account id: where it trades (made when the account is first chosen).
+    homes: Vec<Home>,
 }
 
 impl Generator {
@@ -146,7 +179,11 @@ impl Generator {
         pending.push_back(Op::CreateAccount { name: "trader-3".to_owned() });
         pending.push_back(Op::CreateAccount { name: String::new() });
         for index in 0..ACCOUNTS {
-            let dollars = if index < 4 { rng.pick(&[40, 150, 300]) } else { rng.pick(&[600, 2_500, 10_000, 40_000]) };
+            let dollars = if Self::is_poor(AccountId(index)) {
+                rng.pick(&[40, 150, 300])
+            } else {
+                rng.pick(&[600, 2_500, 10_000, 40_000])
+            };
             pending.push_back(Op::Deposit { account: AccountId(index), amount: Cash(dollars * CASH_SCALE) });
         }
         pending.push_back(Op::Deposit { account: AccountId(0), amount: Cash::ZERO });
@@ -159,6 +196,7 @@ impl Generator {
             mids: Vec::new(),
             markets_made: 6,
             accounts_made: ACCOUNTS as usize,
+            homes: Vec::new(),
         }
     }
 
@@ -192,11 +230,13 @@ impl Generator {
 
     fn random_op(&mut self, r: &RefEngine) -> Op {
         // While the books are thin, removing orders gives way to adding them.
-        let thin = r.orders_count() < 50 * r.markets_count();
+        let open = (0..r.markets_count() as u32).filter(|&m| r.market_state(MarketId(m)) == MarketState::Open).count();
+        let thin = r.orders_count() < LIVE_PER_MARKET_TARGET * open.max(1);
         match self.rng.below(1000) {
             0..=469 => self.limit_order(r),
+            470..=559 if thin && self.rng.percent(25) => self.limit_order(r),
             470..=559 => self.market_order(r),
-            560..=699 if thin && self.rng.percent(50) => self.limit_order(r),
+            560..=699 if thin && self.rng.percent(60) => self.limit_order(r),
             560..=619 => self.cancel(r),
             620..=629 => self.cancel_all(r),
             630..=749 => self.modify(r),
@@ -208,7 +248,8 @@ impl Generator {
             887..=904 => self.state_change(r),
             905..=909 => self.limit_order(r),
             910 => self.settle(r),
-            911..=913 => self.new_account(),
+            911 => self.new_account(),
+            912..=913 => self.limit_order(r),
             914..=923 => self.foreign(r),
             _ => self.limit_order(r),
         }
@@ -222,12 +263,55 @@ impl Generator {
         }
         // The first accounts trade more, so positions build up.
         let count = r.accounts_count() as u64;
-        let index = if self.rng.percent(60) { self.rng.below(count.min(5)) } else { self.rng.below(count) };
+        let index = if self.rng.percent(50) { self.rng.below(count.min(BUSY_ACCOUNTS)) } else { self.rng.below(count) };
         AccountId(index as u32)
     }
 
-    /// A market (mostly an open one), or an unknown reference now and then.
-    fn market(&mut self, r: &RefEngine) -> (Option<MarketId>, MarketRef) {
+    /// The account's home, made on first use: by account id in turn one market (half of
+    /// those never stray, the others rarely), two markets, three markets, every market. A
+    /// settled home market is replaced by a live one.
+    fn home(&mut self, r: &RefEngine, account: AccountId) -> Home {
+        let index = account.get() as usize;
+        while self.homes.len() <= index {
+            let id = self.homes.len();
+            let (width, stray) = match id % 4 {
+                0 => (1, if id.is_multiple_of(8) { 0 } else { 1 }),
+                1 => (2, 5),
+                2 => (3, 5),
+                _ => (0, 0),
+            };
+            let mut markets = Vec::new();
+            for _ in 0..width {
+                if let Some(market) = self.live_market_outside(r, &markets) {
+                    markets.push(market);
+                }
+            }
+            self.homes.push(Home { markets, stray });
+        }
+        let mut home = self.homes[index].clone();
+        for at in 0..home.markets.len() {
+            if r.market_state(home.markets[at]) == MarketState::Expired
+                && let Some(market) = self.live_market_outside(r, &home.markets)
+            {
+                home.markets[at] = market;
+            }
+        }
+        self.homes[index] = home.clone();
+        home
+    }
+
+    /// A random market not yet settled and not in `taken`.
+    fn live_market_outside(&mut self, r: &RefEngine, taken: &[MarketId]) -> Option<MarketId> {
+        let candidates: Vec<MarketId> = (0..r.markets_count() as u32)
+            .map(MarketId)
+            .filter(|&m| r.market_state(m) != MarketState::Expired && !taken.contains(&m))
+            .collect();
+        (!candidates.is_empty()).then(|| self.rng.pick(&candidates))
+    }
+
+    /// A market for `account` (mostly an open one of its home), or an unknown reference now
+    /// and then.
+    fn market(&mut self, r: &RefEngine, account: AccountId) -> (Option<MarketId>, MarketRef) {
         if self.rng.percent(2) {
             let unknown = if self.rng.percent(50) {
                 MarketRef::Id(MarketId(r.markets_count() as u32 + self.rng.range(0, 100) as u32))
@@ -235,6 +319,17 @@ impl Generator {
                 MarketRef::Slug("no-such-market".into())
             };
             return (None, unknown);
+        }
+        let home = self.home(r, account);
+        if !home.markets.is_empty() && !self.rng.percent(home.stray) {
+            let open: Vec<MarketId> =
+                home.markets.iter().copied().filter(|&m| r.market_state(m) == MarketState::Open).collect();
+            let market = if !open.is_empty() && self.rng.percent(95) {
+                self.rng.pick(&open)
+            } else {
+                self.rng.pick(&home.markets)
+            };
+            return (Some(market), self.market_ref(r, market));
         }
         let open: Vec<MarketId> =
             (0..r.markets_count() as u32).map(MarketId).filter(|&m| r.market_state(m) == MarketState::Open).collect();
@@ -263,7 +358,7 @@ impl Generator {
         if self.rng.percent(12) {
             self.mids[index] += tick * self.rng.range(-2, 2);
         }
-        if self.rng.percent(1) {
+        if self.rng.below(1000) < 5 {
             // Visit the edges of the price range, where fees and NO prices are extreme.
             self.mids[index] = self.rng.pick(&[low + tick, high - tick, (low + high) / 2 / tick * tick]);
         }
@@ -288,14 +383,17 @@ impl Generator {
         }
         // Passive orders make the book (most of them while it is thin); the rest cluster around
         // the mid and cross often.
-        let passive = self.rng.percent(match r.market_orders_count(market) {
-            0..=39 => 80,
-            40..=99 => 50,
+        let depth = r.market_orders_count(market);
+        let passive = self.rng.percent(match depth {
+            _ if depth < LIVE_PER_MARKET_TARGET / 2 => 85,
+            _ if depth < LIVE_PER_MARKET_TARGET => 65,
             _ => 20,
         });
+        // Below the target depth some passive orders go deep, where sweeps rarely reach.
+        let away = if depth < LIVE_PER_MARKET_TARGET && self.rng.percent(40) { 30 } else { 8 };
         let offset = match (side, passive) {
-            (Side::Buy, true) => -self.rng.range(1, 8),
-            (Side::Sell, true) => self.rng.range(1, 8),
+            (Side::Buy, true) => -self.rng.range(1, away),
+            (Side::Sell, true) => self.rng.range(1, away),
             (Side::Buy, false) => self.rng.range(-4, 3),
             (Side::Sell, false) => self.rng.range(-3, 4),
         };
@@ -348,7 +446,7 @@ impl Generator {
             6..=7 => Intent::SellLong,
             _ => Intent::SellShort,
         };
-        let net = market.and_then(|m| r.position(account, m)).map_or(0, |p| p.position.net.units());
+        let net = market.map_or(0, |m| r.net(account, m));
         match intent {
             Intent::SellLong if net <= 0 && self.rng.percent(80) => Intent::BuyShort,
             Intent::SellShort if net >= 0 && self.rng.percent(80) => Intent::BuyLong,
@@ -414,12 +512,14 @@ impl Generator {
 
     fn limit_order(&mut self, r: &RefEngine) -> Op {
         let account = self.account(r);
-        let (market, market_ref) = self.market(r);
+        let (market, market_ref) = self.market(r, account);
         if let Some(market) = market.filter(|&m| r.market_orders_count(m) >= LIVE_PER_MARKET_MAX) {
             return self.thin_out(r, market);
         }
         let intent = self.intent(r, account, market);
-        let tif = self.tif();
+        // Thin books get more orders that stay until something takes them off.
+        let thin = market.is_some_and(|m| r.market_orders_count(m) < LIVE_PER_MARKET_TARGET);
+        let tif = if thin && self.rng.percent(50) { Some(Tif::GoodTillCancel) } else { self.tif() };
         let good_till = match tif {
             Some(Tif::GoodTillDate) => match self.rng.below(20) {
                 0 => None,
@@ -464,7 +564,7 @@ impl Generator {
 
     fn market_order(&mut self, r: &RefEngine) -> Op {
         let account = self.account(r);
-        let (market, market_ref) = self.market(r);
+        let (market, market_ref) = self.market(r, account);
         let intent = self.intent(r, account, market);
         let cash_chance = if intent.is_reducing() { 5 } else { 45 };
         let size = if self.rng.percent(cash_chance) {
@@ -504,8 +604,8 @@ impl Generator {
 
     /// Some order id: mostly a live one, sometimes finished or never issued.
     fn order_target(&mut self, r: &RefEngine) -> Option<engine::Order> {
-        let live = r.live_orders();
-        if live.is_empty() || self.rng.percent(4) { None } else { Some(self.rng.pick(&live)) }
+        let count = r.orders_count();
+        if count == 0 || self.rng.percent(4) { None } else { Some(r.live_order(self.rng.below(count as u64) as usize)) }
     }
 
     fn other_account(&mut self, r: &RefEngine, account: AccountId) -> AccountId {
@@ -596,21 +696,14 @@ impl Generator {
     }
 
     fn close(&mut self, r: &RefEngine) -> Op {
-        let mut holders = Vec::new();
-        for account in 0..r.accounts_count() as u32 {
-            for market in 0..r.markets_count() as u32 {
-                let (account, market) = (AccountId(account), MarketId(market));
-                if r.position(account, market).is_some_and(|p| p.position.net != Qty::ZERO) {
-                    holders.push((account, market));
-                }
-            }
-        }
+        let holders = r.holders();
         let (account, market_ref, market) = if !holders.is_empty() && self.rng.percent(85) {
             let (account, market) = self.rng.pick(&holders);
             (account, self.market_ref(r, market), Some(market))
         } else {
-            let (market, market_ref) = self.market(r);
-            (self.account(r), market_ref, market)
+            let account = self.account(r);
+            let (market, market_ref) = self.market(r, account);
+            (account, market_ref, market)
         };
         Op::ClosePosition(ClosePosition {
             account,
@@ -635,14 +728,24 @@ impl Generator {
     }
 
     fn deposit(&mut self, r: &RefEngine) -> Op {
+        let account = self.account(r);
+        // The poor stay poor: small top-ups only.
+        let poor = Self::is_poor(account);
         let amount = match self.rng.below(60) {
             0 => 0,
             1 => -CENT,
             // Approaches the exchange's lifetime deposit limit.
-            2 => 30_000_000 * CASH_SCALE,
+            2 if !poor => 30_000_000 * CASH_SCALE,
+            _ if poor => self.rng.range(5, 60) * CASH_SCALE,
             _ => self.rng.range(10, 1_500) * CASH_SCALE + self.rng.range(0, 99) * CENT,
         };
-        Op::Deposit { account: self.account(r), amount: Cash(amount) }
+        Op::Deposit { account, amount: Cash(amount) }
+    }
+
+    /// Every other funded account is poor: its orders in several markets compete for little
+    /// cash, so fills in one market leave orders in another unfunded.
+    fn is_poor(account: AccountId) -> bool {
+        account.get() < ACCOUNTS && account.get() % 2 == 1
     }
 
     fn state_change(&mut self, r: &RefEngine) -> Op {
@@ -747,48 +850,35 @@ fn env_number(name: &str) -> Option<u64> {
     std::env::var(name).ok().map(|value| value.parse().unwrap_or_else(|_| panic!("{name} must be a number")))
 }
 
-/// Compares everything the engine's queries show with the reference's.
+/// Compares everything the engine's queries show with the reference's. The message of a
+/// difference is only formatted when there is one.
 fn compare_state(engine: &Engine, reference: &RefEngine) -> Result<(), String> {
-    let check = |what: String, equal: bool| if equal { Ok(()) } else { Err(what) };
-    check(format!("now: {:?} vs {:?}", engine.now(), reference.now()), engine.now() == reference.now())?;
-    check(
-        format!("fees kept: {} vs {}", engine.fees_kept(), reference.fees_kept()),
-        engine.fees_kept() == reference.fees_kept(),
-    )?;
-    check(
-        format!("live orders: {} vs {}", engine.orders_count(), reference.orders_count()),
-        engine.orders_count() == reference.orders_count(),
-    )?;
-    check(
-        format!("markets: {} vs {}", engine.markets().len(), reference.markets_count()),
-        engine.markets().len() == reference.markets_count(),
-    )?;
-    check(
-        format!("accounts: {} vs {}", engine.accounts().len(), reference.accounts_count()),
-        engine.accounts().len() == reference.accounts_count(),
-    )?;
+    fn same<T: PartialEq + std::fmt::Debug>(what: impl FnOnce() -> String, ours: T, theirs: T) -> Result<(), String> {
+        if ours == theirs { Ok(()) } else { Err(format!("{}: {ours:?} vs {theirs:?}", what())) }
+    }
+    same(|| "now".into(), engine.now(), reference.now())?;
+    same(|| "fees kept".into(), engine.fees_kept(), reference.fees_kept())?;
+    same(|| "live orders".into(), engine.orders_count(), reference.orders_count())?;
+    same(|| "markets".into(), engine.markets().len(), reference.markets_count())?;
+    same(|| "accounts".into(), engine.accounts().len(), reference.accounts_count())?;
     for market in engine.markets() {
         let id = market.id;
-        check(format!("market {id} state"), market.state == reference.market_state(id))?;
-        check(format!("market {id} settlement"), market.settlement == reference.settlement(id))?;
-        let stats = reference.stats(id);
-        check(format!("market {id} stats: {:?} vs {stats:?}", market.stats), market.stats == stats)?;
+        same(|| format!("market {id} state"), market.state, reference.market_state(id))?;
+        same(|| format!("market {id} settlement"), market.settlement, reference.settlement(id))?;
+        same(|| format!("market {id} stats"), market.stats, reference.stats(id))?;
         for side in [Side::Buy, Side::Sell] {
             let (ours, theirs) = (engine.depth(id, side, usize::MAX), reference.depth(id, side, usize::MAX));
-            check(format!("market {id} {side:?} depth: {ours:?} vs {theirs:?}"), ours == theirs)?;
+            same(|| format!("market {id} {side:?} depth"), ours, theirs)?;
         }
     }
     for account in engine.accounts() {
         let id = account.id;
-        let (ours, theirs) = (engine.balance(id), reference.balance(id));
-        check(format!("account {id} balance: {ours:?} vs {theirs:?}"), ours == theirs)?;
-        let (ours, theirs) = (engine.open_orders(id), reference.open_orders(id));
-        check(format!("account {id} open orders: {ours:?} vs {theirs:?}"), ours == theirs)?;
-        let (ours, theirs) = (engine.positions(id), reference.positions(id));
-        check(format!("account {id} positions: {ours:?} vs {theirs:?}"), ours == theirs)?;
+        same(|| format!("account {id} balance"), engine.balance(id), reference.balance(id))?;
+        same(|| format!("account {id} open orders"), engine.open_orders(id), reference.open_orders(id))?;
+        same(|| format!("account {id} positions"), engine.positions(id), reference.positions(id))?;
         for market in engine.markets() {
             let (ours, theirs) = (engine.position(id, market.id), reference.position(id, market.id));
-            check(format!("account {id} position in {}: {ours:?} vs {theirs:?}", market.id), ours == theirs)?;
+            same(|| format!("account {id} position in {}", market.id), ours, theirs)?;
         }
     }
     Ok(())
@@ -876,10 +966,77 @@ fn shrink(mut commands: Vec<Command>) -> Vec<Command> {
     commands
 }
 
+/// The variant name of a command, as its `Debug` form starts.
+fn op_name(op: &Op) -> &'static str {
+    match op {
+        Op::CreateMarket(_) => "CreateMarket",
+        Op::SetMarketState { .. } => "SetMarketState",
+        Op::SettleMarket { .. } => "SettleMarket",
+        Op::CreateAccount { .. } => "CreateAccount",
+        Op::Deposit { .. } => "Deposit",
+        Op::Withdraw { .. } => "Withdraw",
+        Op::PlaceOrder(_) => "PlaceOrder",
+        Op::CancelOrder { .. } => "CancelOrder",
+        Op::CancelAll { .. } => "CancelAll",
+        Op::ModifyOrder(_) => "ModifyOrder",
+        Op::ClosePosition(_) => "ClosePosition",
+        Op::AdvanceTime => "AdvanceTime",
+        Op::EndOfDay => "EndOfDay",
+    }
+}
+
 /// Counts of what a run exercised, to keep an eye on the generator's coverage.
 #[derive(Default)]
 struct Coverage {
     counts: BTreeMap<String, u64>,
+    depth: Depth,
+}
+
+/// How deep the books were after each command: live orders in all, and in one market.
+#[derive(Clone, Copy, Debug, Default)]
+struct Depth {
+    commands: u64,
+    live_sum: u64,
+    live_max: usize,
+    market_sum: u64,
+    market_max: usize,
+}
+
+impl Depth {
+    fn record(&mut self, reference: &RefEngine) {
+        let live = reference.orders_count();
+        let deepest = (0..reference.markets_count() as u32)
+            .map(|m| reference.market_orders_count(MarketId(m)))
+            .max()
+            .unwrap_or(0);
+        self.commands += 1;
+        self.live_sum += live as u64;
+        self.live_max = self.live_max.max(live);
+        self.market_sum += deepest as u64;
+        self.market_max = self.market_max.max(deepest);
+    }
+
+    fn merge(&mut self, other: Depth) {
+        self.commands += other.commands;
+        self.live_sum += other.live_sum;
+        self.live_max = self.live_max.max(other.live_max);
+        self.market_sum += other.market_sum;
+        self.market_max = self.market_max.max(other.market_max);
+    }
+}
+
+impl std::fmt::Display for Depth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mean = |sum: u64| sum / self.commands.max(1);
+        write!(
+            f,
+            "live orders: mean {}, max {}; deepest market: mean {}, max {}",
+            mean(self.live_sum),
+            self.live_max,
+            mean(self.market_sum),
+            self.market_max
+        )
+    }
 }
 
 impl Coverage {
@@ -888,8 +1045,7 @@ impl Coverage {
     }
 
     fn record(&mut self, command: &Command, outcome: &Outcome) {
-        let op = format!("{:?}", command.op);
-        let op = op.split(['(', ' ']).next().unwrap_or("?");
+        let op = op_name(&command.op);
         self.add(format!("op {op}"));
         let prices: Vec<types::Price> = outcome
             .engine_events
@@ -907,6 +1063,18 @@ impl Coverage {
         }
         if prices.windows(2).any(|pair| pair[0] != pair[1]) {
             self.add("taker swept several levels".to_owned());
+        }
+        // The clean-up after fills reaching an account's orders in a market other than the
+        // one that traded.
+        let traded_in = outcome.engine_events.iter().find_map(|event| match event {
+            Event::Trade(trade) => Some(trade.market),
+            _ => None,
+        });
+        if outcome.engine_events.iter().any(|event| {
+            matches!(event, Event::Execution(execution)
+                if execution.note == engine::Note::Unfunded && execution.order.market != traded_in)
+        }) {
+            self.add("note Unfunded in another market".to_owned());
         }
         if let Err(error) = &outcome.engine {
             self.add(format!("error {error:?}"));
@@ -937,6 +1105,7 @@ impl Coverage {
         for (key, count) in other.counts {
             *self.counts.entry(key).or_default() += count;
         }
+        self.depth.merge(other.depth);
     }
 }
 
@@ -957,6 +1126,7 @@ fn run_seed(seed: u64, commands: usize) -> (Coverage, Vec<Command>) {
             Err(report) => fail(seed, index, &history, &report),
         };
         coverage.record(&command, &outcome);
+        coverage.depth.record(&reference);
         if (index % check_every == 0 || index + 1 == total)
             && let Err(report) = compare_state(&engine, &reference)
         {
@@ -1028,6 +1198,7 @@ fn engine_matches_reference_on_random_streams() {
     for (key, count) in &coverage.counts {
         println!("{count:>9}  {key}");
     }
+    println!("{}", coverage.depth);
     // The generator must keep reaching the interesting paths.
     for key in [
         "trade",
@@ -1047,6 +1218,7 @@ fn engine_matches_reference_on_random_streams() {
         "note ImmediateRemainder",
         "note ClosePositionCanceled",
         "note Unfunded",
+        "note Unfunded in another market",
         "note PositionReduced",
         "note MarketSettled",
         "reject NoLiquidity / NoLiquidityWithinBound",
@@ -1418,7 +1590,7 @@ fn rejected_order_reports_the_request_as_given() {
     assert_eq!(notes, [[engine::Note::InsufficientBuyingPower], [engine::Note::ExceedsPosition]]);
 }
 
-/// DESIGN: "FOK that cannot fill entirely ends ORDER_STATE_CANCELED with no trades." A $10
+/// A fill-or-kill that cannot fill entirely ends canceled with no trades (trading.rs). A $10
 /// fill-or-kill market buy facing one contract at 0.50 must be canceled untraded; the engine
 /// sets a cash order's quantity to what the dry run reached before its kill test, so it buys
 /// the one contract and reports FILLED.

@@ -1,10 +1,21 @@
 //! A naive reference exchange, written to be obviously correct rather than fast.
 //!
 //! `RefEngine::apply` must produce exactly the events of `engine::Engine::apply` (same ids,
-//! same order, same snapshots) for the same commands. It shares only the engine's public
-//! types and its pure helpers (`exact_fee`, `round_to_cent`,
-//! `div_round_half_even`, `transition`) and re-derives every rule from SEMANTICS.md, the
-//! binding decisions of DESIGN.md and the engine's module docs:
+//! same order, same snapshots) for the same commands. A check must share no code with what
+//! it checks, so the reference speaks the engine's language (its public data types:
+//! `Command`, `Event`, `Order`, `Price`, `Qty`, ...) but calls no engine function that
+//! computes anything. It re-derives every rule from ARCHITECTURE.md ("Engine decisions") and
+//! the engine's module docs, each in its own way:
+//! - fees (crates/engine/src/fees.rs): its own exact arithmetic, fractions of `i128`
+//!   numerator and denominator in lowest terms, and its own rounding to the cent half to
+//!   even; the per-order cap is computed from scratch from the order's whole fee history
+//!   (the exact sum of its positive fees, rounded, less what its earlier fills paid), not
+//!   from running totals, and so is the fee bound of reservations;
+//! - order states: its own list of legal changes (`LEGAL_CHANGES`), the next state read off
+//!   the order's quantities (nothing left: filled; something traded: partly filled), and a
+//!   panic on any change the list does not allow;
+//! - intents and times in force: its own book side, reducing and may-rest rules;
+//! - positions: average cost with its own half-even rounding of the basis removed;
 //! - each market's live orders sit in a plain `Vec`; the best maker is found by scanning for
 //!   the best price, then the lowest book-entry sequence (price-time priority);
 //! - an order's book-entry sequence is taken when it rests (again after a priority-losing
@@ -12,6 +23,11 @@
 //! - reservations (account.rs: worst case of all bids filling or all offers filling, fees
 //!   bounded at the worst price) are recomputed from the orders every time they are needed;
 //! - margin and open interest are recomputed from the positions; cash is a plain number.
+//!
+//! What it does take from `engine` and `types`: the data types and their constructors, the
+//! `units()` / `get()` accessors and derived comparisons, the scale constants (`PRICE_SCALE`,
+//! `QTY_SCALE`, `CASH_SCALE`, `RATE_SCALE`, `Price::ONE`, the `ZERO`s) and the published
+//! bounds in `engine::limits` (values, not computations).
 //!
 //! `differential` runs seeded command streams through both and compares them.
 
@@ -21,10 +37,11 @@ use engine::{
     BalanceView, CashKind, ClosePosition, Command, EngineError, Event, ExecKind, Execution, FillInfo, Intent,
     LedgerCause, MarketRef, MarketSpec, MarketState, MarketStats, Modify, NewOrder, Note, Op, Order, OrderKind,
     OrderState, Position, PositionView, RejectReason, Reply, Resolution, ResolutionSide, Side, Size, Slippage, Tif,
-    Trade, TradeSide, Transition, UnsolicitedCancel, div_round_half_even, exact_fee, limits, round_to_cent, transition,
+    Trade, TradeSide, UnsolicitedCancel, limits,
 };
 use types::{
-    AccountId, Cash, ExecutionId, MarketId, OrderId, PRICE_SCALE, Price, QTY_SCALE, Qty, Rate, Timestamp, TradeId,
+    AccountId, CASH_SCALE, Cash, ExecutionId, MarketId, OrderId, PRICE_SCALE, Price, QTY_SCALE, Qty, RATE_SCALE, Rate,
+    Timestamp, TradeId,
 };
 
 /// Cash units of $1 per contract unit: margin, payout and the NO price are all "$1 x qty".
@@ -33,43 +50,246 @@ const DOLLAR: i64 = PRICE_SCALE;
 /// A reject reason and its text.
 type Rejection = (RejectReason, Note);
 
-/// The fee state of one order: its exact positive fees and the cents actually charged.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct Fees {
-    exact: i128,
+// ----- the reference's own arithmetic: exact fractions -----
+
+/// An exact fraction `num / den` in lowest terms with `den > 0`. Every amount the fee rule
+/// needs (a fill's fee in dollars, an order's exact total) is one of these: nothing is scaled
+/// to a fixed unit before the one rounding to the cent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ratio {
+    num: i128,
+    den: i128,
+}
+
+fn gcd(a: i128, b: i128) -> i128 {
+    let (mut a, mut b) = (a.abs(), b.abs());
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl Ratio {
+    const ZERO: Ratio = Ratio { num: 0, den: 1 };
+
+    fn new(num: i128, den: i128) -> Ratio {
+        assert!(den != 0, "a fraction needs a denominator");
+        let sign = if den < 0 { -1 } else { 1 };
+        let common = gcd(num, den).max(1);
+        Ratio { num: sign * num / common, den: sign * den / common }
+    }
+
+    /// `units` of a fixed-point value with `scale` units per whole.
+    fn of_units(units: i64, scale: i64) -> Ratio {
+        Ratio::new(i128::from(units), i128::from(scale))
+    }
+
+    fn times(self, other: Ratio) -> Ratio {
+        // Cross-reduce first so the products stay small.
+        let (a, d) = (gcd(self.num, other.den).max(1), gcd(other.num, self.den).max(1));
+        Ratio::new((self.num / a) * (other.num / d), (self.den / d) * (other.den / a))
+    }
+
+    fn plus(self, other: Ratio) -> Ratio {
+        let common = self.den / gcd(self.den, other.den) * other.den;
+        Ratio::new(self.num * (common / self.den) + other.num * (common / other.den), common)
+    }
+
+    fn is_positive(self) -> bool {
+        self.num > 0
+    }
+
+    /// This many dollars in whole cents, rounded to the nearest cent, ties to the even cent.
+    fn to_cents(self) -> i64 {
+        nearest_even(self.num * 100, self.den) as i64
+    }
+}
+
+/// `num / den` (`den > 0`) rounded to the nearest integer, an exact tie to the even one.
+/// Ties are symmetric about zero, so a negative value rounds as its magnitude, negated.
+fn nearest_even(num: i128, den: i128) -> i128 {
+    assert!(den > 0, "rounding needs a positive denominator");
+    let magnitude = num.abs();
+    let (whole, rest) = (magnitude / den, magnitude % den);
+    let up = match rest.cmp(&(den - rest)) {
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => whole % 2 == 1,
+    };
+    let rounded = whole + i128::from(up);
+    if num < 0 { -rounded } else { rounded }
+}
+
+/// Cash units per cent.
+const CASH_PER_CENT: i64 = CASH_SCALE / 100;
+
+/// The exact fee of one fill in dollars (fees.rs): `coefficient x qty x p x (1 - p)`, with
+/// the coefficient, the quantity and the YES price `p` each a fraction of its own scale.
+fn exact_fee_dollars(rate: Rate, qty: Qty, px: Price) -> Ratio {
+    let p = i64::from(px.units());
+    Ratio::of_units(rate.units(), RATE_SCALE)
+        .times(Ratio::of_units(qty.units(), QTY_SCALE))
+        .times(Ratio::of_units(p, PRICE_SCALE))
+        .times(Ratio::of_units(PRICE_SCALE - p, PRICE_SCALE))
+}
+
+// ----- the reference's own fee cap -----
+
+/// One fill's fee as booked on its order.
+#[derive(Clone, Copy, Debug)]
+struct FeeFill {
+    exact: Ratio,
+    /// Cash units charged (negative for a rebate).
     charged: i64,
 }
 
-impl Fees {
-    /// The fee of one fill (SEMANTICS §11): the fill's own fee rounded to the cent half to
-    /// even, but never taking the order's positive fees past the rounded total of its exact
-    /// fees. Rebates (negative fees) are rounded per fill and not capped.
-    fn charge(&mut self, rate: Rate, qty: Qty, px: Price) -> i64 {
-        let exact = exact_fee(rate, qty, px);
-        if exact <= 0 {
-            return round_to_cent(exact).units();
-        }
-        self.exact += exact;
-        let allowed = round_to_cent(self.exact).units() - self.charged;
-        let fee = round_to_cent(exact).units().min(allowed);
-        self.charged += fee;
-        fee
+/// Every fee an order has been charged, fill by fill. The cap is computed from this history
+/// each time, never carried as running totals.
+#[derive(Clone, Debug, Default)]
+struct FeeHistory {
+    fills: Vec<FeeFill>,
+}
+
+impl FeeHistory {
+    /// The order's fills that carried a positive fee: only those are capped.
+    fn charged_fills(&self) -> impl Iterator<Item = &FeeFill> {
+        self.fills.iter().filter(|fill| fill.exact.is_positive())
     }
 
-    /// The most the remaining `leaves` can still be charged at coefficient `rate`: every fill
-    /// at the fillable price where `p (1 - p)` peaks. The cap keeps the order's total within
-    /// the half-even rounding of its exact total, so the bound rounds the same way.
+    /// The exact sum of the order's positive fees.
+    fn exact_charged(&self) -> Ratio {
+        self.charged_fills().fold(Ratio::ZERO, |sum, fill| sum.plus(fill.exact))
+    }
+
+    /// Cash units actually charged for them.
+    fn cash_charged(&self) -> i64 {
+        self.charged_fills().map(|fill| fill.charged).sum()
+    }
+
+    /// The fee of one more fill (fees.rs, "Positive fees of one order are capped
+    /// cumulatively"): its own fee rounded to the cent, half to even, except that after it the
+    /// order's positive fees together may not exceed their exact sum rounded to the cent. A
+    /// rebate (or nothing) is the fill's own rounded amount, outside the cap.
+    fn charge(&mut self, rate: Rate, qty: Qty, px: Price) -> i64 {
+        let exact = exact_fee_dollars(rate, qty, px);
+        let own = exact.to_cents() * CASH_PER_CENT;
+        let charged = if exact.is_positive() {
+            let ceiling = self.exact_charged().plus(exact).to_cents() * CASH_PER_CENT;
+            own.min(ceiling - self.cash_charged())
+        } else {
+            own
+        };
+        self.fills.push(FeeFill { exact, charged });
+        charged
+    }
+
+    /// The most the order's `leaves` may still be charged at coefficient `rate` (account.rs:
+    /// reservations include an upper bound on positive fees): as if all of them filled at the
+    /// fillable price where `p (1 - p)` is largest, so the cap's ceiling is what the order
+    /// could ever pay in all, less what it paid already.
     fn bound(&self, rate: Rate, side: Side, limit: Price, leaves: Qty) -> i64 {
         if rate.units() <= 0 || leaves.units() <= 0 {
             return 0;
         }
-        let half = Price(PRICE_SCALE as u32 / 2);
+        // `p (1 - p)` peaks at $0.50; a buy fills at or below its limit, a sell at or above.
+        let half = Price((PRICE_SCALE / 2) as u32);
         let worst_px = match side {
-            Side::Buy => limit.min(half),
-            Side::Sell => limit.max(half),
+            Side::Buy if limit < half => limit,
+            Side::Sell if limit > half => limit,
+            _ => half,
         };
-        let worst = exact_fee(rate, leaves, worst_px);
-        (round_to_cent(self.exact + worst).units() - self.charged).max(0)
+        let ever = self.exact_charged().plus(exact_fee_dollars(rate, leaves, worst_px));
+        (ever.to_cents() * CASH_PER_CENT - self.cash_charged()).max(0)
+    }
+}
+
+// ----- the reference's own order lifecycle -----
+
+/// What happens to an order, in the reference's own words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Step {
+    /// Passed validation.
+    Accepted,
+    /// Refused on arrival.
+    Refused,
+    /// A fill was booked (its quantities already updated).
+    Traded,
+    /// Cancel-replaced.
+    Modified,
+    /// Canceled by its owner or the exchange.
+    Canceled,
+    /// Its time ran out (good-till-date, day roll).
+    TimedOut,
+}
+
+/// Every legal order state change (order.rs, "the one table of legal state changes", and
+/// the lifecycle of trading.rs): an order is born `NEW` or `REJECTED`; a live order (`NEW`,
+/// `PARTIALLY_FILLED`) may trade to partly or fully filled, be replaced into either live
+/// state, or end canceled or expired; a finished order never changes again.
+const LEGAL_CHANGES: [(Option<OrderState>, OrderState); 11] = {
+    use OrderState::{Canceled, Expired, Filled, New, PartiallyFilled, Rejected};
+    [
+        (None, New),
+        (None, Rejected),
+        (Some(New), PartiallyFilled),
+        (Some(New), Filled),
+        (Some(New), New),
+        (Some(New), Canceled),
+        (Some(New), Expired),
+        // Another partial fill, or a replace: what traded stays traded, never back to NEW.
+        (Some(PartiallyFilled), PartiallyFilled),
+        (Some(PartiallyFilled), Filled),
+        (Some(PartiallyFilled), Canceled),
+        (Some(PartiallyFilled), Expired),
+    ]
+};
+
+/// The state after `step`, read off the order's quantities (after the step is booked):
+/// filled when nothing is left, partly filled when something traded, else new. Panics on a
+/// change `LEGAL_CHANGES` does not list.
+fn next_state(from: Option<OrderState>, step: Step, order: &Order) -> OrderState {
+    let traded_some = order.cum_qty.units() > 0;
+    let to = match step {
+        Step::Accepted => OrderState::New,
+        Step::Refused => OrderState::Rejected,
+        Step::Traded if order.leaves_qty.units() == 0 => OrderState::Filled,
+        Step::Traded | Step::Modified if traded_some => OrderState::PartiallyFilled,
+        Step::Traded | Step::Modified => OrderState::New,
+        Step::Canceled => OrderState::Canceled,
+        Step::TimedOut => OrderState::Expired,
+    };
+    assert!(
+        LEGAL_CHANGES.contains(&(from, to)),
+        "reference: illegal order state change {from:?} -> {to:?} on {step:?}"
+    );
+    to
+}
+
+// ----- the reference's own reading of the order enums -----
+
+/// The YES-book side of an intent: buying YES and buying back NO bid; selling YES and buying
+/// NO offer (order.rs: "Every price is a YES price; NO is synthetic").
+fn book_side(intent: Intent) -> Side {
+    match intent {
+        Intent::BuyLong | Intent::SellShort => Side::Buy,
+        Intent::SellLong | Intent::BuyShort => Side::Sell,
+    }
+}
+
+/// SELL_LONG and SELL_SHORT only close what is held.
+fn reduces(intent: Intent) -> bool {
+    matches!(intent, Intent::SellLong | Intent::SellShort)
+}
+
+/// DAY, GTC and GTD orders may rest on the book; IOC and FOK never do.
+fn may_rest(tif: Tif) -> bool {
+    matches!(tif, Tif::Day | Tif::GoodTillCancel | Tif::GoodTillDate)
+}
+
+fn other_side(side: Side) -> Side {
+    match side {
+        Side::Buy => Side::Sell,
+        Side::Sell => Side::Buy,
     }
 }
 
@@ -79,24 +299,34 @@ struct Resting {
     order: Order,
     /// Book-entry sequence: smaller is older (time priority, account order lists).
     seq: u64,
-    fees: Fees,
+    fees: FeeHistory,
 }
 
 impl Resting {
     fn price(&self) -> Price {
         self.order.price.expect("a resting order has a limit price")
     }
+
+    fn side(&self) -> Side {
+        book_side(self.order.intent)
+    }
 }
 
-/// One leg of a reservation: an order's side, limit, leaves, fee state, and the positive fee
-/// coefficient it may still be charged.
+/// One leg of a reservation: an order's side, limit, leaves, and the most its leaves may
+/// still be charged in positive fees.
 #[derive(Clone, Copy, Debug)]
 struct Leg {
     side: Side,
     price: Price,
     leaves: Qty,
-    fees: Fees,
-    rate: Rate,
+    fee_bound: i64,
+}
+
+impl Leg {
+    /// The leg of an order with fee history `fees` that may be charged at most `rate`.
+    fn new(side: Side, price: Price, leaves: Qty, fees: &FeeHistory, rate: Rate) -> Leg {
+        Leg { side, price, leaves, fee_bound: fees.bound(rate, side, price, leaves) }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -262,6 +492,24 @@ impl RefEngine {
         orders
     }
 
+    /// The `index`-th live order (`index < orders_count()`), counting market by market in
+    /// each market's storage order: a cheap pick for the generator.
+    pub(crate) fn live_order(&self, index: usize) -> Order {
+        let mut rest = index;
+        for market in &self.markets {
+            match market.orders.get(rest) {
+                Some(resting) => return resting.order,
+                None => rest -= market.orders.len(),
+            }
+        }
+        panic!("live order {index} of {}", self.orders_count())
+    }
+
+    /// Every (account, market) with a non-zero position, ascending.
+    pub(crate) fn holders(&self) -> Vec<(AccountId, MarketId)> {
+        self.positions.iter().filter(|(_, position)| position.net.units() != 0).map(|(&key, _)| key).collect()
+    }
+
     /// An account's live orders: by market id, oldest book entry first.
     pub(crate) fn open_orders(&self, account: AccountId) -> Vec<Order> {
         self.live_orders().into_iter().filter(|o| o.account == account).collect()
@@ -297,10 +545,9 @@ impl RefEngine {
 
     /// Positions that are not all defaults, by market id.
     pub(crate) fn positions(&self, account: AccountId) -> Vec<(MarketId, PositionView)> {
-        self.positions
-            .iter()
-            .filter(|((a, _), position)| *a == account && **position != Position::default())
-            .map(|(&(a, m), _)| (m, self.position(a, m).expect("listed")))
+        self.positions_of(account)
+            .filter(|(_, position)| **position != Position::default())
+            .map(|(m, _)| (m, self.position(account, m).expect("listed")))
             .collect()
     }
 
@@ -308,7 +555,7 @@ impl RefEngine {
     pub(crate) fn depth(&self, market: MarketId, side: Side, depth: usize) -> Vec<(Price, Qty)> {
         let Some(m) = self.markets.get(market.get() as usize) else { return Vec::new() };
         let mut levels: BTreeMap<Price, i64> = BTreeMap::new();
-        for resting in m.orders.iter().filter(|r| r.order.side() == side) {
+        for resting in m.orders.iter().filter(|r| r.side() == side) {
             *levels.entry(resting.price()).or_default() += resting.order.leaves_qty.units();
         }
         let levels = levels.into_iter().map(|(px, qty)| (px, Qty(qty)));
@@ -337,13 +584,20 @@ impl RefEngine {
         &self.markets[market.get() as usize]
     }
 
-    fn net(&self, account: AccountId, market: MarketId) -> i64 {
+    /// The account's signed net position in a market (zero without one).
+    pub(crate) fn net(&self, account: AccountId, market: MarketId) -> i64 {
         self.positions.get(&(account, market)).map_or(0, |p| p.net.units())
     }
 
     /// $1 per short contract, over all markets.
     fn margin(&self, account: AccountId) -> i64 {
-        self.positions.iter().filter(|((a, _), _)| *a == account).map(|(_, p)| (-p.net.units()).max(0) * DOLLAR).sum()
+        self.positions_of(account).map(|(_, p)| (-p.net.units()).max(0) * DOLLAR).sum()
+    }
+
+    /// The account's positions, by market id.
+    fn positions_of(&self, account: AccountId) -> impl Iterator<Item = (MarketId, &Position)> {
+        let markets = (account, MarketId(0))..=(account, MarketId(u32::MAX));
+        self.positions.range(markets).map(|(&(_, market), position)| (market, position))
     }
 
     /// Cash not tied up as margin.
@@ -394,7 +648,7 @@ impl RefEngine {
             .orders
             .iter()
             .filter(|r| r.order.account == account && Some(r.order.id) != exclude)
-            .map(|r| Leg { side: r.order.side(), price: r.price(), leaves: r.order.leaves_qty, fees: r.fees, rate })
+            .map(|r| Leg::new(r.side(), r.price(), r.order.leaves_qty, &r.fees, rate))
             .collect();
         legs.extend(extra);
         let net = i128::from(self.net(account, market));
@@ -403,7 +657,7 @@ impl RefEngine {
             (0i128, 0i128, 0i128, 0i128, 0i128);
         for leg in legs {
             let notional = i128::from(leg.price.units()) * i128::from(leg.leaves.units());
-            let fee = i128::from(leg.fees.bound(leg.rate, leg.side, leg.price, leg.leaves));
+            let fee = i128::from(leg.fee_bound);
             match leg.side {
                 Side::Buy => {
                     bids += i128::from(leg.leaves.units());
@@ -439,7 +693,7 @@ impl RefEngine {
     /// Sort key of a resting order on its side: best price first, then oldest.
     fn priority(resting: &Resting) -> (i64, u64) {
         let px = i64::from(resting.price().units());
-        match resting.order.side() {
+        match resting.side() {
             Side::Buy => (-px, resting.seq),
             Side::Sell => (px, resting.seq),
         }
@@ -448,7 +702,7 @@ impl RefEngine {
     /// Index of the best order on `side` of a market.
     fn best_index(&self, market: MarketId, side: Side) -> Option<usize> {
         let orders = &self.market(market).orders;
-        (0..orders.len()).filter(|&i| orders[i].order.side() == side).min_by_key(|&i| Self::priority(&orders[i]))
+        (0..orders.len()).filter(|&i| orders[i].side() == side).min_by_key(|&i| Self::priority(&orders[i]))
     }
 
     fn best_price(&self, market: MarketId, side: Side) -> Option<Price> {
@@ -458,7 +712,7 @@ impl RefEngine {
     /// True when an order on `side` limited at `limit` would trade on arrival (own orders
     /// count: post-only looks at the book, not at who is there).
     fn would_cross(&self, market: MarketId, side: Side, limit: Price) -> bool {
-        self.best_price(market, side.opposite()).is_some_and(|best| Self::within(side, best, limit))
+        self.best_price(market, other_side(side)).is_some_and(|best| Self::within(side, best, limit))
     }
 
     fn next_order_id(&mut self) -> OrderId {
@@ -520,22 +774,14 @@ impl RefEngine {
             return Err(EngineError::InvalidStateChange);
         }
         m.state = state;
-        // A suspension is maintenance (SEMANTICS §16): the book is emptied first. Halted and
+        // A suspension is maintenance (ARCHITECTURE.md): the book is emptied first. Halted and
         // pre-open markets keep their orders.
         if state == MarketState::Suspended {
             let mut ids: Vec<OrderId> = self.market(market).orders.iter().map(|r| r.order.id).collect();
             ids.sort();
             for id in ids {
                 let unsolicited = Some(UnsolicitedCancel::Other);
-                self.end_order(
-                    market,
-                    id,
-                    Transition::Cancel,
-                    ExecKind::Canceled,
-                    Note::MarketSuspended,
-                    unsolicited,
-                    out,
-                );
+                self.end_order(market, id, Step::Canceled, ExecKind::Canceled, Note::MarketSuspended, unsolicited, out);
             }
         }
         out.push(Event::MarketStateChanged { market, state });
@@ -623,7 +869,7 @@ impl RefEngine {
         ids.sort();
         for id in ids {
             let unsolicited = Some(UnsolicitedCancel::Other);
-            self.end_order(market, id, Transition::Cancel, ExecKind::Canceled, Note::MarketSettled, unsolicited, out);
+            self.end_order(market, id, Step::Canceled, ExecKind::Canceled, Note::MarketSettled, unsolicited, out);
         }
         let side = if value == Price::ONE {
             ResolutionSide::Long
@@ -692,7 +938,7 @@ impl RefEngine {
         }
         due.sort();
         for (_, id, market) in due {
-            self.end_order(market, id, Transition::Expire, ExecKind::Expired, Note::GoodTillExpired, None, out);
+            self.end_order(market, id, Step::TimedOut, ExecKind::Expired, Note::GoodTillExpired, None, out);
         }
     }
 
@@ -706,7 +952,7 @@ impl RefEngine {
         }
         day.sort();
         for (id, market) in day {
-            self.end_order(market, id, Transition::Expire, ExecKind::DoneForDay, Note::DoneForDay, None, out);
+            self.end_order(market, id, Step::TimedOut, ExecKind::DoneForDay, Note::DoneForDay, None, out);
         }
     }
 
@@ -716,7 +962,7 @@ impl RefEngine {
         &mut self,
         market: MarketId,
         id: OrderId,
-        event: Transition,
+        step: Step,
         kind: ExecKind,
         note: Note,
         unsolicited: Option<UnsolicitedCancel>,
@@ -725,7 +971,7 @@ impl RefEngine {
         let orders = &mut self.markets[market.get() as usize].orders;
         let index = orders.iter().position(|r| r.order.id == id).expect("live order");
         let mut order = orders.remove(index).order;
-        order.state = transition(Some(order.state), event, order.cum_qty.is_positive()).expect("live order ends");
+        order.state = next_state(Some(order.state), step, &order);
         order.leaves_qty = Qty::ZERO;
         let execution = self.execution(kind, &order, note);
         out.push(Event::Execution(Execution { unsolicited, ..execution }));
@@ -788,7 +1034,7 @@ impl RefEngine {
     }
 
     fn reject(&mut self, mut order: Order, (reason, note): Rejection, out: &mut Vec<Event>) {
-        order.state = transition(None, Transition::Reject, false).expect("reject");
+        order.state = next_state(None, Step::Refused, &order);
         order.leaves_qty = Qty::ZERO;
         let execution = self.execution(ExecKind::Rejected, &order, note);
         out.push(Event::Execution(Execution { reject: Some(reason), ..execution }));
@@ -811,14 +1057,14 @@ impl RefEngine {
             if !is_market {
                 return wrong_type(Note::CashOnLimit);
             }
-            if new.intent.is_reducing() {
+            if reduces(new.intent) {
                 return wrong_type(Note::CashOnSell);
             }
         }
         if !is_market && new.price.is_none() {
             return wrong_type(Note::LimitWithoutPrice);
         }
-        if new.post_only && !order.tif.rests() {
+        if new.post_only && !may_rest(order.tif) {
             return wrong_type(Note::PostOnlyImmediate);
         }
         if is_market {
@@ -846,7 +1092,7 @@ impl RefEngine {
         }
         let resting_count =
             self.markets.iter().flat_map(|m| &m.orders).filter(|r| r.order.account == order.account).count();
-        if order.tif.rests() && resting_count >= limits::OPEN_ORDERS_MAX {
+        if may_rest(order.tif) && resting_count >= limits::OPEN_ORDERS_MAX {
             return Err((RejectReason::ExchangeOption, Note::TooManyOrders));
         }
         let (limit, risk) = if is_market {
@@ -855,13 +1101,13 @@ impl RefEngine {
             let price = order.price.expect("normalized");
             (price, Some((price, order.qty)))
         };
-        if new.post_only && self.would_cross(market, order.side(), limit) {
+        if new.post_only && self.would_cross(market, book_side(order.intent), limit) {
             return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
         }
         if let Some((price, qty)) = risk {
-            let trades_on_arrival = is_market || self.would_cross(market, order.side(), limit);
+            let trades_on_arrival = is_market || self.would_cross(market, book_side(order.intent), limit);
             let rate = if trades_on_arrival { self.arriving_rate(market) } else { self.resting_rate(market) };
-            let leg = Leg { side: order.side(), price, leaves: qty, fees: Fees::default(), rate };
+            let leg = Leg::new(book_side(order.intent), price, qty, &FeeHistory::default(), rate);
             if !self.fits(order.account, market, None, leg) {
                 return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
             }
@@ -878,7 +1124,7 @@ impl RefEngine {
         order: &mut Order,
     ) -> Result<(Price, Option<(Price, Qty)>), Rejection> {
         let market = order.market.expect("validated");
-        let side = order.side();
+        let side = book_side(order.intent);
         let limit =
             self.slippage_limit(market, side, slippage).ok_or((RejectReason::NoLiquidity, Note::NoLiquidity))?;
         order.price = is_bounded(slippage).then_some(limit);
@@ -888,7 +1134,7 @@ impl RefEngine {
                 DryEnd::SelfTrade => Ok((limit, None)),
                 DryEnd::CashSpent => Err((RejectReason::IncorrectQuantity, Note::CashTooSmall)),
                 DryEnd::Enough | DryEnd::Exhausted => {
-                    let empty = self.best_price(market, side.opposite()).is_none();
+                    let empty = self.best_price(market, other_side(side)).is_none();
                     Err((
                         RejectReason::NoLiquidity,
                         if empty { Note::NoLiquidity } else { Note::NoLiquidityWithinBound },
@@ -905,10 +1151,10 @@ impl RefEngine {
         Ok((limit, Some((dry.worst.expect("filled something"), Qty(dry.qty)))))
     }
 
-    /// The worst price a market order may trade at (DESIGN, "Slippage"): with no tolerance the
-    /// market's bound; else P +/- ticks x tick, or P x (1 +/- bips / 10^4) rounded toward the
-    /// protective side and onto the tick grid, clamped to the market's bounds. P is the given
-    /// reference or the best opposite price (none: `None`).
+    /// The worst price a market order may trade at (ARCHITECTURE.md, close-position): with no
+    /// tolerance the market's bound; else P +/- ticks x tick, or P x (1 +/- bips / 10^4)
+    /// rounded toward the protective side and onto the tick grid, clamped to the market's
+    /// bounds. P is the given reference or the best opposite price (none: `None`).
     fn slippage_limit(&self, market: MarketId, side: Side, slippage: Option<Slippage>) -> Option<Price> {
         let spec = &self.market(market).spec;
         let (low, high) = (i128::from(spec.price_min.units()), i128::from(spec.price_max.units()));
@@ -921,7 +1167,7 @@ impl RefEngine {
         };
         let reference = match slippage.current_price {
             Some(price) => i128::from(price.units()),
-            None => i128::from(self.best_price(market, side.opposite())?.units()),
+            None => i128::from(self.best_price(market, other_side(side))?.units()),
         };
         let bound = match (side, slippage.ticks.filter(|&t| t > 0)) {
             (Side::Buy, Some(ticks)) => reference + i128::from(ticks) * tick,
@@ -952,7 +1198,7 @@ impl RefEngine {
     ) -> DryRun {
         let m = self.market(market);
         let step = m.spec.min_qty.units();
-        let mut makers: Vec<&Resting> = m.orders.iter().filter(|r| r.order.side() == side.opposite()).collect();
+        let mut makers: Vec<&Resting> = m.orders.iter().filter(|r| r.side() == other_side(side)).collect();
         makers.sort_by_key(|r| Self::priority(r));
         let mut filled = 0i64;
         let mut worst = None;
@@ -990,7 +1236,7 @@ impl RefEngine {
         DryRun { qty: filled, worst, end: DryEnd::Exhausted, cash_left }
     }
 
-    /// DESIGN: "FOK that cannot fill entirely ends CANCELED with no trades". A quantity fills
+    /// A fill-or-kill that cannot fill entirely ends canceled with no trades. A quantity fills
     /// entirely when all of it is fillable now. A cash size fills entirely when it is spent as
     /// far as the minimum step allows: the walk stopped because the cash ran out, or the cash
     /// left would not buy another step at the last price reached. Running out of liquidity
@@ -998,7 +1244,7 @@ impl RefEngine {
     /// entirely.
     fn cannot_fill_entirely(&self, order: &Order, limit: Price) -> bool {
         let market = order.market.expect("validated");
-        let side = order.side();
+        let side = book_side(order.intent);
         let Some(cash) = order.cash_qty else {
             return self.dry_run(market, order.account, side, limit, order.qty, None).qty < order.qty.units();
         };
@@ -1012,32 +1258,32 @@ impl RefEngine {
     }
 
     fn accept(&mut self, mut order: Order, limit: Price, out: &mut Vec<Event>) {
-        order.state = transition(None, Transition::Accept, false).expect("accept");
         order.leaves_qty = order.qty;
+        order.state = next_state(None, Step::Accepted, &order);
         self.push_execution(out, ExecKind::New, &order, Note::None);
         if order.tif == Tif::FillOrKill && self.cannot_fill_entirely(&order, limit) {
             self.finish(order, Note::FillOrKillUnfilled, out);
             return;
         }
-        self.trade_incoming(order, Fees::default(), limit, out);
+        self.trade_incoming(order, FeeHistory::default(), limit, out);
     }
 
     /// Cancels what is left of an incoming order that may not rest.
     fn finish(&mut self, mut order: Order, note: Note, out: &mut Vec<Event>) {
-        order.state = transition(Some(order.state), Transition::Cancel, order.cum_qty.is_positive()).expect("live");
         order.leaves_qty = Qty::ZERO;
+        order.state = next_state(Some(order.state), Step::Canceled, &order);
         self.push_execution(out, ExecKind::Canceled, &order, note);
     }
 
     /// Matches an incoming order, rests or cancels the remainder, then cleans up after fills.
-    fn trade_incoming(&mut self, mut order: Order, mut fees: Fees, limit: Price, out: &mut Vec<Event>) {
+    fn trade_incoming(&mut self, mut order: Order, mut fees: FeeHistory, limit: Price, out: &mut Vec<Event>) {
         let market = order.market.expect("accepted");
         let mut traded: Vec<AccountId> = Vec::new();
         let end = self.match_incoming(&mut order, &mut fees, limit, &mut traded, out);
         match end {
             MatchEnd::Filled => {}
             MatchEnd::SelfTrade => self.finish(order, Note::SelfTradePrevented, out),
-            MatchEnd::Exhausted if order.kind == OrderKind::Limit && order.tif.rests() => self.rest(order, fees),
+            MatchEnd::Exhausted if order.kind == OrderKind::Limit && may_rest(order.tif) => self.rest(order, fees),
             MatchEnd::Exhausted => self.finish(order, Note::ImmediateRemainder, out),
         }
         if !traded.is_empty() {
@@ -1055,16 +1301,18 @@ impl RefEngine {
     fn match_incoming(
         &mut self,
         taker: &mut Order,
-        fees: &mut Fees,
+        fees: &mut FeeHistory,
         limit: Price,
         traded: &mut Vec<AccountId>,
         out: &mut Vec<Event>,
     ) -> MatchEnd {
         let market = taker.market.expect("accepted");
         loop {
-            let Some(index) = self.best_index(market, taker.side().opposite()) else { return MatchEnd::Exhausted };
+            let Some(index) = self.best_index(market, other_side(book_side(taker.intent))) else {
+                return MatchEnd::Exhausted;
+            };
             let maker = &self.market(market).orders[index];
-            if !Self::within(taker.side(), maker.price(), limit) {
+            if !Self::within(book_side(taker.intent), maker.price(), limit) {
                 return MatchEnd::Exhausted;
             }
             if maker.order.account == taker.account {
@@ -1074,7 +1322,7 @@ impl RefEngine {
             traded.push(taker.account);
             traded.push(maker.order.account);
             self.fill(market, taker, fees, index, qty, out);
-            if taker.leaves_qty.is_zero() {
+            if taker.leaves_qty.units() == 0 {
                 return MatchEnd::Filled;
             }
         }
@@ -1085,7 +1333,7 @@ impl RefEngine {
         &mut self,
         market: MarketId,
         taker: &mut Order,
-        taker_fees: &mut Fees,
+        taker_fees: &mut FeeHistory,
         index: usize,
         qty: Qty,
         out: &mut Vec<Event>,
@@ -1099,12 +1347,13 @@ impl RefEngine {
         let maker_fee = maker.fees.charge(maker_rate, qty, px);
         book_fill(&mut maker.order, qty, px, maker_fee);
         let maker_order = maker.order;
-        if maker_order.leaves_qty.is_zero() {
+        if maker_order.leaves_qty.units() == 0 {
             self.markets[market.get() as usize].orders.remove(index);
         }
         book_fill(taker, qty, px, taker_fee);
-        let taker_party = self.book_party(taker.account, market, taker.side(), qty, px, taker_fee);
-        let maker_party = self.book_party(maker_order.account, market, maker_order.side(), qty, px, maker_fee);
+        let taker_party = self.book_party(taker.account, market, book_side(taker.intent), qty, px, taker_fee);
+        let maker_party =
+            self.book_party(maker_order.account, market, book_side(maker_order.intent), qty, px, maker_fee);
 
         let stats = &mut self.markets[market.get() as usize].stats;
         let notional = i64::from(px.units()) * qty.units();
@@ -1128,12 +1377,12 @@ impl RefEngine {
             market,
             px,
             qty,
-            taker_side: taker.side(),
+            taker_side: book_side(taker.intent),
             taker: side_of(&taker_party, taker),
             maker: side_of(&maker_party, &maker_order),
         }));
         for (order, fee, aggressor) in [(*taker, taker_fee, true), (maker_order, maker_fee, false)] {
-            let kind = if order.leaves_qty.is_zero() { ExecKind::Fill } else { ExecKind::PartialFill };
+            let kind = if order.leaves_qty.units() == 0 { ExecKind::Fill } else { ExecKind::PartialFill };
             let execution = self.execution(kind, &order, Note::None);
             let fill = FillInfo { trade, qty, px, aggressor, fee: Cash(fee) };
             out.push(Event::Execution(Execution { fill: Some(fill), ..execution }));
@@ -1185,7 +1434,7 @@ impl RefEngine {
     }
 
     /// Puts an order with leaves on the book, behind everything already there.
-    fn rest(&mut self, order: Order, fees: Fees) {
+    fn rest(&mut self, order: Order, fees: FeeHistory) {
         let market = order.market.expect("accepted");
         self.last_seq += 1;
         self.markets[market.get() as usize].orders.push(Resting { order, seq: self.last_seq, fees });
@@ -1217,7 +1466,7 @@ impl RefEngine {
                     self.end_order(
                         market,
                         id,
-                        Transition::Cancel,
+                        Step::Canceled,
                         ExecKind::Canceled,
                         Note::PositionReduced,
                         unsolicited,
@@ -1248,7 +1497,7 @@ impl RefEngine {
                         .find(|&id| self.reservation(account, m, Some(id), None) < current);
                     let Some(id) = victim else { break };
                     let unsolicited = Some(UnsolicitedCancel::ExchangeOption);
-                    self.end_order(m, id, Transition::Cancel, ExecKind::Canceled, Note::Unfunded, unsolicited, out);
+                    self.end_order(m, id, Step::Canceled, ExecKind::Canceled, Note::Unfunded, unsolicited, out);
                 }
             }
         }
@@ -1271,7 +1520,7 @@ impl RefEngine {
 
     fn cancel(&mut self, account: AccountId, order: OrderId, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         let market = self.owned(account, order)?;
-        self.end_order(market, order, Transition::Cancel, ExecKind::Canceled, Note::UserCanceled, None, out);
+        self.end_order(market, order, Step::Canceled, ExecKind::Canceled, Note::UserCanceled, None, out);
         Ok(Reply::None)
     }
 
@@ -1299,7 +1548,7 @@ impl RefEngine {
                 .collect();
             mine.sort();
             for (_, id) in mine {
-                self.end_order(market, id, Transition::Cancel, ExecKind::Canceled, Note::UserCanceled, None, out);
+                self.end_order(market, id, Step::Canceled, ExecKind::Canceled, Note::UserCanceled, None, out);
                 canceled.push(id);
             }
         }
@@ -1329,7 +1578,7 @@ impl RefEngine {
             return Err((RejectReason::ExchangeClosed, Note::MarketNotOpen));
         }
         let tif = modify.tif.unwrap_or(old.tif);
-        if !tif.rests() {
+        if !may_rest(tif) {
             return Err((RejectReason::IncorrectOrderType, Note::ModifyTifNotResting));
         }
         let mut new = *old;
@@ -1353,19 +1602,19 @@ impl RefEngine {
             new.qty = qty;
             new.leaves_qty = Qty(qty.units() - old.cum_qty.units());
         }
-        if new.intent.is_reducing() {
+        if reduces(new.intent) {
             let available = self.closable(old.account, market, new.intent) + old.leaves_qty.units();
             if new.leaves_qty.units() > available {
                 return Err((RejectReason::IncorrectQuantity, Note::ExceedsPosition));
             }
         }
         let price = new.price.expect("limit");
-        if new.post_only && self.would_cross(market, new.side(), price) {
+        if new.post_only && self.would_cross(market, book_side(new.intent), price) {
             return Err((RejectReason::ExchangeOption, Note::PostOnlyWouldCross));
         }
-        let crosses = self.would_cross(market, new.side(), price);
+        let crosses = self.would_cross(market, book_side(new.intent), price);
         let rate = if crosses { self.arriving_rate(market) } else { self.resting_rate(market) };
-        let leg = Leg { side: new.side(), price, leaves: new.leaves_qty, fees: resting.fees, rate };
+        let leg = Leg::new(book_side(new.intent), price, new.leaves_qty, &resting.fees, rate);
         if !self.fits(old.account, market, Some(old.id), leg) {
             return Err((RejectReason::ExchangeOption, Note::InsufficientBuyingPower));
         }
@@ -1376,14 +1625,14 @@ impl RefEngine {
     /// order keeps its place.
     fn replace(&mut self, market: MarketId, resting: &Resting, mut new: Order, out: &mut Vec<Event>) {
         let old = &resting.order;
-        new.state = transition(Some(old.state), Transition::Replace, old.cum_qty.is_positive()).expect("live");
+        new.state = next_state(Some(old.state), Step::Modified, &new);
         let orders = &mut self.markets[market.get() as usize].orders;
         let index = orders.iter().position(|r| r.order.id == old.id).expect("live");
         if new.price != old.price || new.leaves_qty > old.leaves_qty {
             orders.remove(index);
             new.ts_inserted = self.now;
             self.push_execution(out, ExecKind::Replace, &new, Note::None);
-            self.trade_incoming(new, resting.fees, new.price.expect("limit"), out);
+            self.trade_incoming(new, resting.fees.clone(), new.price.expect("limit"), out);
         } else {
             orders[index].order = new;
             self.push_execution(out, ExecKind::Replace, &new, Note::None);
@@ -1392,8 +1641,8 @@ impl RefEngine {
 
     // ----- close-position -----
 
-    /// DESIGN "Close position": cancel the resting orders that reduce the same position, then
-    /// an immediate-or-cancel market order for |net|.
+    /// Close-position (ARCHITECTURE.md): cancel the resting orders that reduce the same
+    /// position, then an immediate-or-cancel market order for |net|.
     fn close_position(&mut self, close: &ClosePosition, out: &mut Vec<Event>) -> Result<Reply, EngineError> {
         if !self.has_account(close.account) {
             return Err(EngineError::UnknownAccount);
@@ -1441,7 +1690,7 @@ impl RefEngine {
         reducing.sort();
         for &(_, reducing_id) in reducing.iter().rev() {
             let note = Note::ClosePositionCanceled;
-            self.end_order(market, reducing_id, Transition::Cancel, ExecKind::Canceled, note, None, out);
+            self.end_order(market, reducing_id, Step::Canceled, ExecKind::Canceled, note, None, out);
         }
         // No risk check: selling a long or buying back a short at any price only adds buying
         // power (the fee, theta x p x (1 - p), is below both p and 1 - p).
@@ -1457,8 +1706,7 @@ impl RefEngine {
 fn book_fill(order: &mut Order, qty: Qty, px: Price, fee: i64) {
     order.cum_qty = Qty(order.cum_qty.units() + qty.units());
     order.leaves_qty = Qty(order.leaves_qty.units() - qty.units());
-    let complete = order.leaves_qty.is_zero();
-    order.state = transition(Some(order.state), Transition::Fill { complete }, true).expect("live order fills");
+    order.state = next_state(Some(order.state), Step::Traded, order);
     order.notional_filled = Cash(order.notional_filled.units() + i64::from(px.units()) * qty.units());
     order.fees_total = Cash(order.fees_total.units() + fee);
 }
@@ -1487,7 +1735,7 @@ fn average_cost_fill(position: &mut Position, side: Side, qty: Qty, px: Price, n
         let removed = if closing == net.abs() {
             cost
         } else {
-            div_round_half_even(i128::from(cost) * i128::from(closing), i128::from(net.abs())) as i64
+            nearest_even(i128::from(cost) * i128::from(closing), i128::from(net.abs())) as i64
         };
         let value = i64::from(px.units()) * closing;
         // A long sold for `value` what cost `removed`; a short bought back for `value` what
@@ -1525,7 +1773,7 @@ fn ceil_div(numerator: i128, denominator: i128) -> i128 {
     -(-numerator).div_euclid(denominator)
 }
 
-/// Prices are truncated to the tick (SEMANTICS §11), then must lie within the bounds.
+/// Prices are truncated to the tick (ARCHITECTURE.md), then must lie within the bounds.
 fn truncate_price(spec: &MarketSpec, price: Price) -> Result<Price, Rejection> {
     let price = Price(price.units() / spec.tick.units() * spec.tick.units());
     if price < spec.price_min || price > spec.price_max {
@@ -1535,7 +1783,7 @@ fn truncate_price(spec: &MarketSpec, price: Price) -> Result<Price, Rejection> {
 }
 
 /// Quantities must be positive and at most the limit, and are truncated to the step
-/// (SEMANTICS §12); nothing left is below the minimum.
+/// (ARCHITECTURE.md); nothing left is below the minimum.
 fn truncate_qty(spec: &MarketSpec, qty: Qty) -> Result<Qty, Rejection> {
     if qty.units() <= 0 {
         return Err((RejectReason::IncorrectQuantity, Note::QuantityNotPositive));
@@ -1544,7 +1792,7 @@ fn truncate_qty(spec: &MarketSpec, qty: Qty) -> Result<Qty, Rejection> {
         return Err((RejectReason::IncorrectQuantity, Note::QuantityTooLarge));
     }
     let qty = Qty(qty.units() / spec.min_qty.units() * spec.min_qty.units());
-    if qty.is_zero() {
+    if qty.units() == 0 {
         return Err((RejectReason::IncorrectQuantity, Note::QuantityBelowMinimum));
     }
     Ok(qty)
