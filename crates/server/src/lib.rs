@@ -7,12 +7,14 @@
 //!
 //! Parts:
 //! - `config`: the TOML config file and its validation.
-//! - `sequencer`: the thread that owns engine, history and journal; group commit.
+//! - `sequencer`: the thread that owns engine, history and journal: batch loop and group
+//!   commit, core, waiters, snapshots, replay.
 //! - `history`: finished orders, executions and activities, derived from events.
 //! - `auth`: API keys and the `Authed` extractor (Ed25519 signed headers).
 //! - `ratelimit`: token buckets per key and per IP.
 //! - `error`: `ApiError`, the JSON error envelope, the body extractor and size limit.
-//! - `wire`: conversions between engine values and protocol DTOs.
+//! - `wire`: conversions between engine values and protocol DTOs, one module per API group,
+//!   and request parsing with a typed `RequestError`.
 //! - `routes`: the handlers, by API group (orders, portfolio, account, markets).
 //! - `seed`: config seeding and the demo.
 //! - `clock`: the wall clock (the only place it is read).
