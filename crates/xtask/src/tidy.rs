@@ -6,7 +6,8 @@
 //!   threads there; tidy checks only what clippy cannot: that those files keep their rules,
 //!   that no `async fn` appears, and that the manifests name no runtime crates;
 //! - no `todo!` or `unimplemented!` outside tests;
-//! - the server uses no unbounded channels, and reads the wall clock only in `clock.rs`;
+//! - the server's `clippy.toml` keeps refusing unbounded channels and the wall clock, and only
+//!   `clock.rs` silences that (the one place the clock is read);
 //! - every doc reference names a file of the repository and a section it has (`references`).
 
 use std::fs;
@@ -35,6 +36,11 @@ const PURE_CLIPPY_RULES: &[&str] = &[
     "\"std::fs::File\"",
 ];
 
+/// What the server's `clippy.toml` must keep disallowing: unbounded queues, and the wall
+/// clock outside `clock.rs`.
+const SERVER_CLIPPY_RULES: &[&str] =
+    &["\"std::sync::mpsc::channel\"", "\"tokio::sync::mpsc::unbounded_channel\"", "\"std::time::SystemTime::now\""];
+
 /// Dependencies the pure crates' manifests may not name.
 const PURE_BANNED_DEPS: &[&str] = &["tokio", "axum", "rand", "async", "futures"];
 
@@ -55,14 +61,13 @@ pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
             problems.push(format!("{relative}: stub macro in non-test code"));
         }
         let crate_name = relative.split('/').nth(1).unwrap_or_default();
-        if crate_name == "server" && relative.contains("/src/") {
-            if text.contains(&["unbounded", "_channel"].concat()) || text.contains(&["Unbounded", "Sender"].concat()) {
-                problems.push(format!("{relative}: unbounded channel in the server (bound every queue)"));
-            }
-            let clock = ["System", "Time::now"].concat();
-            if !relative.ends_with("/clock.rs") && text.contains(&clock) {
-                problems.push(format!("{relative}: reads the wall clock outside clock.rs"));
-            }
+        let silenced = ["clippy::disallowed", "_methods"].concat();
+        if crate_name == "server"
+            && relative.contains("/src/")
+            && !relative.ends_with("/clock.rs")
+            && text.contains(&silenced)
+        {
+            problems.push(format!("{relative}: silences the server's disallowed methods (only clock.rs may)"));
         }
         if PURE_CRATES.contains(&crate_name) && relative.contains("/src/") {
             for (head, tail) in PURE_BANNED {
@@ -87,6 +92,12 @@ pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
             if dependencies.lines().any(|line| line.trim_start().starts_with(banned)) {
                 problems.push(format!("crates/{name}/Cargo.toml: depends on `{banned}`"));
             }
+        }
+    }
+    let clippy = fs::read_to_string(crates.join("server").join("clippy.toml")).unwrap_or_default();
+    for rule in SERVER_CLIPPY_RULES {
+        if !clippy.contains(rule) {
+            problems.push(format!("crates/server/clippy.toml: no longer disallows {rule}"));
         }
     }
     problems.extend(crate::references::check(root));
@@ -136,14 +147,23 @@ mod tests {
         fs::write(root.join("crates/engine/Cargo.toml"), "[dependencies]\ntokio = \"1\"\n").unwrap();
         fs::write(src.join("lib.rs"), ["as", "ync fn f() {}"].concat()).unwrap();
         fs::write(root.join("crates/engine/clippy.toml"), "disallowed-types = [\"f64\"]\n").unwrap();
+        let server = root.join("crates/server/src");
+        fs::create_dir_all(&server).unwrap();
+        let silenced = ["//! A file.\n#[expect(clippy::disallowed", "_methods, reason = \"\")]\nfn f() {}\n"].concat();
+        fs::write(server.join("lib.rs"), &silenced).unwrap();
+        fs::write(server.join("clock.rs"), &silenced).unwrap();
         let problems = check(&root).unwrap_err();
         fs::remove_dir_all(&root).unwrap();
         let count = |needle: &str| problems.iter().filter(|problem| problem.contains(needle)).count();
         assert_eq!(count("missing `//!`"), 1, "{problems:?}");
         assert_eq!(count("not allowed in a pure crate"), 1, "{problems:?}");
         assert_eq!(count("depends on `tokio`"), 1, "{problems:?}");
-        // The engine's file lost all but one rule; the other pure crates have no clippy.toml at all.
-        let expected = PURE_CRATES.len() * PURE_CLIPPY_RULES.len() - 1;
+        // The engine's file lost all but one rule; the other pure crates and the server have no
+        // clippy.toml at all.
+        let expected = PURE_CRATES.len() * PURE_CLIPPY_RULES.len() - 1 + SERVER_CLIPPY_RULES.len();
         assert_eq!(count("clippy.toml: no longer disallows"), expected, "{problems:?}");
+        // Only clock.rs may silence the server's rules.
+        assert_eq!(count("silences the server's disallowed methods"), 1, "{problems:?}");
+        assert!(problems.iter().any(|problem| problem.starts_with("crates/server/src/lib.rs")), "{problems:?}");
     }
 }
