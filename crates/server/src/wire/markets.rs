@@ -7,7 +7,7 @@ use protocol::{
 };
 use types::{Price, Qty, Timestamp, format_units};
 
-use super::values::*;
+use super::values::{QTY_DP, RATE_DP, qty_text};
 
 /// True when the market accepts orders (`Market.active`).
 pub(crate) fn is_active(market: &Market) -> bool {

@@ -5,7 +5,10 @@ use protocol::{Amount, PRICE_DP, format_timestamp};
 use types::Timestamp;
 
 use super::markets::metadata;
-use super::values::*;
+use super::values::{
+    basis_points, execution_type, order_intent, order_side, order_state, order_type, outcome_and_action, qty_number,
+    qty_text, reject_reason, time_in_force, unsolicited_reason,
+};
 
 /// An order as the wire shows it. `market` is `None` only for an order rejected because its
 /// market is unknown; such an order has no `marketSlug`, metadata or commission rates.

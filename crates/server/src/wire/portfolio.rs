@@ -10,7 +10,7 @@ use types::{AccountId, Cash, Qty, Timestamp};
 use crate::history;
 
 use super::markets::metadata;
-use super::values::*;
+use super::values::{cash_number, qty_decimal};
 
 /// A position with its figures derived from open orders.
 pub(crate) fn position(view: &PositionView, market: &Market) -> UserPosition {

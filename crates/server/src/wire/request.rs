@@ -11,7 +11,7 @@ use protocol::{
 };
 use types::{AccountId, Cash, OrderId, Price, Qty, Timestamp};
 
-use super::values::*;
+use super::values::QTY_DP;
 
 /// Why a request cannot become an engine command (HTTP 400). Each message says what is wrong
 /// and how to fix it.
