@@ -35,18 +35,30 @@ pub trait Decode: Sized {
 }
 
 /// Checks a code list at compile time (`codes!` calls it in a constant): no code is 0 and no
-/// code repeats.
+/// code repeats, else the build fails.
 pub const fn check_table(codes: &[u8]) {
+    if let Some(problem) = table_problem(codes) {
+        panic!("{}", problem);
+    }
+}
+
+/// What is wrong with a code list, if anything.
+pub(crate) const fn table_problem(codes: &[u8]) -> Option<&'static str> {
     let mut i = 0;
     while i < codes.len() {
-        assert!(codes[i] != 0, "0 is never a code");
+        if codes[i] == 0 {
+            return Some("0 is never a code");
+        }
         let mut j = i + 1;
         while j < codes.len() {
-            assert!(codes[i] != codes[j], "a code repeats in a code table");
+            if codes[i] == codes[j] {
+                return Some("a code repeats in a code table");
+            }
             j += 1;
         }
         i += 1;
     }
+    None
 }
 
 /// Implements `Code` for a fieldless enum from one list of its variants and their codes:

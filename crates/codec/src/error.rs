@@ -8,7 +8,7 @@ pub enum DecodeError {
     UnexpectedEnd { at: usize },
     #[error("unknown {what} code {code} at byte {at}")]
     UnknownCode { what: &'static str, code: u8, at: usize },
-    #[error("undefined flag bits {flags:#04x} in {what} at byte {at}")]
+    #[error("flag bits {flags:#04x} in {what} at byte {at} are undefined or do not go together")]
     InvalidFlags { what: &'static str, flags: u8, at: usize },
     #[error("boolean at byte {at} is {value}, not 0 or 1")]
     InvalidBool { value: u8, at: usize },
@@ -18,6 +18,8 @@ pub enum DecodeError {
     NonCanonical { at: usize },
     #[error("string at byte {at} is not valid UTF-8")]
     InvalidUtf8 { at: usize },
+    #[error("count {count} at byte {at} is more than the bytes left can hold")]
+    CountTooLarge { count: usize, at: usize },
     #[error("{count} trailing bytes after the end, at byte {at}")]
     TrailingBytes { at: usize, count: usize },
 }
@@ -33,6 +35,7 @@ impl DecodeError {
             | DecodeError::OutOfRange { at }
             | DecodeError::NonCanonical { at }
             | DecodeError::InvalidUtf8 { at }
+            | DecodeError::CountTooLarge { at, .. }
             | DecodeError::TrailingBytes { at, .. } => at,
         }
     }

@@ -39,7 +39,7 @@ mod writer;
 pub use code::{Code, Decode, Encode, check_table};
 pub use error::DecodeError;
 pub use reader::Reader;
-pub use writer::Writer;
+pub use writer::{Writer, flag};
 
 #[cfg(test)]
 mod tests;

@@ -105,12 +105,6 @@ impl<'a> Reader<'a> {
         u32::try_from(self.u64()?).map_err(|_| DecodeError::OutOfRange { at: start })
     }
 
-    /// A varint that must fit `u16`.
-    pub fn u16(&mut self) -> Result<u16, DecodeError> {
-        let start = self.at;
-        u16::try_from(self.u64()?).map_err(|_| DecodeError::OutOfRange { at: start })
-    }
-
     /// A varint that must fit `usize`.
     pub fn usize(&mut self) -> Result<usize, DecodeError> {
         let start = self.at;
@@ -202,12 +196,13 @@ impl<'a> Reader<'a> {
     }
 
     /// The count of a sequence whose items take at least `item_min` bytes each: a count the
-    /// rest of the buffer cannot hold is refused (as the buffer ending early) before anything
-    /// is allocated for it.
+    /// rest of the buffer cannot hold is refused (`CountTooLarge`, at the count's offset)
+    /// before anything is allocated for it.
     pub fn count(&mut self, item_min: usize) -> Result<usize, DecodeError> {
+        let at = self.at;
         let count = self.usize()?;
         if count.checked_mul(item_min.max(1)).is_none_or(|need| need > self.remaining()) {
-            return Err(self.end());
+            return Err(DecodeError::CountTooLarge { count, at });
         }
         Ok(count)
     }

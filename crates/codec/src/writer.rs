@@ -131,3 +131,9 @@ impl<'a> Writer<'a> {
         value.encode(self);
     }
 }
+
+/// `bit` when `set`, else 0: one presence bit of a flags byte (`Writer::u8` of the bits or'd
+/// together, read back with `Reader::flags`).
+pub const fn flag(set: bool, bit: u8) -> u8 {
+    if set { bit } else { 0 }
+}

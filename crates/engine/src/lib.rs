@@ -23,8 +23,9 @@
 //!   snapshot bytes).
 //! - `snapshot`: `encode_snapshot` / `decode_snapshot`, the versioned binary state encoding.
 //! - `codes`: the stable one-byte code of every enum a storage format writes (`codec::Code`).
-//! - `records`: `codec::Encode` / `Decode` for orders, positions, executions, trades and
-//!   resolutions, shared by the snapshot and the server's history store.
+//! - `records`: `codec::Encode` / `Decode` for orders, positions, trades and resolutions:
+//!   the snapshot stores orders and positions, the server's history store trades and
+//!   resolutions (its execution records have their own compact layout).
 //! - `error`: `EngineError`, for commands that produce no order event.
 
 mod account;

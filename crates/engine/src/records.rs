@@ -1,5 +1,5 @@
 //! The stored form of the engine's records: `codec::Encode` / `codec::Decode` for `Order`,
-//! `Position`, `Execution`, `Trade` and `Resolution`. The engine snapshot writes orders and
+//! `Position`, `Trade` and `Resolution`. The engine snapshot writes orders and
 //! positions with them; the server's history store writes trades and resolutions.
 //!
 //! Ids, prices and counts are `var`, quantities and cash `zz`, timestamps `zz` nanoseconds,
@@ -12,17 +12,15 @@
 //!             flags: bit 0 market, 1 price, 2 good_till, 3 cash_qty, 4 manual present,
 //!             5 post_only, 6 close_position
 //! position    net, bought, sold, cost, realized, fees zz; expired bool; ts_updated zz
-//! execution   id var; kind; order; opt fill (trade var, qty zz, px var, aggressor bool,
-//!             fee zz); opt reject reason; opt unsolicited cancel; note
 //! trade       id, market, px var; qty zz; taker side; taker, maker (account, order var; fee,
 //!             realized_pnl, cost_basis zz)
 //! resolution  account, market var; before, after position; side; value var; payout zz
 //! ```
 
 use codec::{Decode, DecodeError, Encode, Reader, Writer};
-use types::{AccountId, Cash, ExecutionId, MarketId, OrderId, Price, Qty, Timestamp, TradeId};
+use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp, TradeId};
 
-use crate::event::{Execution, FillInfo, Resolution, Trade, TradeSide};
+use crate::event::{Resolution, Trade, TradeSide};
 use crate::order::Order;
 use crate::position::Position;
 
@@ -35,23 +33,19 @@ const ORDER_POST_ONLY: u8 = 1 << 5;
 const ORDER_CLOSE_POSITION: u8 = 1 << 6;
 const ORDER_ALL: u8 = (1 << 7) - 1;
 
-const fn flag(set: bool, bit: u8) -> u8 {
-    if set { bit } else { 0 }
-}
-
 fn ts(r: &mut Reader<'_>) -> Result<Timestamp, DecodeError> {
     r.i64().map(Timestamp)
 }
 
 impl Encode for Order {
     fn encode(&self, w: &mut Writer<'_>) {
-        let mut flags = flag(self.market.is_some(), ORDER_MARKET);
-        flags |= flag(self.price.is_some(), ORDER_PRICE);
-        flags |= flag(self.good_till.is_some(), ORDER_GOOD_TILL);
-        flags |= flag(self.cash_qty.is_some(), ORDER_CASH_QTY);
-        flags |= flag(self.manual.is_some(), ORDER_MANUAL);
-        flags |= flag(self.post_only, ORDER_POST_ONLY);
-        flags |= flag(self.close_position, ORDER_CLOSE_POSITION);
+        let mut flags = codec::flag(self.market.is_some(), ORDER_MARKET);
+        flags |= codec::flag(self.price.is_some(), ORDER_PRICE);
+        flags |= codec::flag(self.good_till.is_some(), ORDER_GOOD_TILL);
+        flags |= codec::flag(self.cash_qty.is_some(), ORDER_CASH_QTY);
+        flags |= codec::flag(self.manual.is_some(), ORDER_MANUAL);
+        flags |= codec::flag(self.post_only, ORDER_POST_ONLY);
+        flags |= codec::flag(self.close_position, ORDER_CLOSE_POSITION);
         w.u64(self.id.get());
         w.u32(self.account.get());
         w.flags(flags);
@@ -154,46 +148,6 @@ impl Decode for Position {
     }
 }
 
-impl Encode for Execution {
-    fn encode(&self, w: &mut Writer<'_>) {
-        w.u64(self.id.get());
-        w.code(self.kind);
-        w.put(&self.order);
-        w.opt(self.fill, |w, fill| {
-            w.u64(fill.trade.get());
-            w.i64(fill.qty.units());
-            w.u32(fill.px.units());
-            w.bool(fill.aggressor);
-            w.i64(fill.fee.units());
-        });
-        w.opt(self.reject, Writer::code);
-        w.opt(self.unsolicited, Writer::code);
-        w.code(self.note);
-    }
-}
-
-impl Decode for Execution {
-    fn decode(r: &mut Reader<'_>) -> Result<Execution, DecodeError> {
-        Ok(Execution {
-            id: ExecutionId(r.u64()?),
-            kind: r.code()?,
-            order: r.get()?,
-            fill: r.opt(|r| {
-                Ok(FillInfo {
-                    trade: TradeId(r.u64()?),
-                    qty: Qty(r.i64()?),
-                    px: Price(r.u32()?),
-                    aggressor: r.bool()?,
-                    fee: Cash(r.i64()?),
-                })
-            })?,
-            reject: r.opt(Reader::code)?,
-            unsolicited: r.opt(Reader::code)?,
-            note: r.code()?,
-        })
-    }
-}
-
 impl Encode for TradeSide {
     fn encode(&self, w: &mut Writer<'_>) {
         w.u32(self.account.get());
@@ -273,9 +227,8 @@ mod tests {
     use std::fmt::Debug;
 
     use super::*;
-    use crate::event::{ExecKind, ResolutionSide};
+    use crate::event::ResolutionSide;
     use crate::order::{Intent, ManualIndicator, OrderKind, OrderState, Side, Tif};
-    use crate::reject::{Note, RejectReason, UnsolicitedCancel};
 
     fn round_trip<T: Encode + Decode + PartialEq + Debug>(value: &T) -> Vec<u8> {
         let mut bytes = Vec::new();
@@ -326,7 +279,7 @@ mod tests {
     }
 
     #[test]
-    fn executions_trades_and_resolutions_round_trip() {
+    fn trades_and_resolutions_round_trip() {
         let side = TradeSide {
             account: AccountId(1),
             order: OrderId(u64::MAX),
@@ -354,25 +307,6 @@ mod tests {
             side: ResolutionSide::Neutral,
             value: Price(5_000),
             payout: Cash(-1),
-        });
-        let bare = Execution {
-            id: ExecutionId(1),
-            kind: ExecKind::New,
-            order: bare_order(),
-            fill: None,
-            reject: None,
-            unsolicited: None,
-            note: Note::None,
-        };
-        round_trip(&bare);
-        round_trip(&Execution {
-            kind: ExecKind::DoneForDay,
-            order: full_order(),
-            fill: Some(FillInfo { trade: TradeId(2), qty: Qty(1), px: Price(9_999), aggressor: true, fee: Cash(-7) }),
-            reject: Some(RejectReason::ExchangeClosed),
-            unsolicited: Some(UnsolicitedCancel::Other),
-            note: Note::TooManyOrders,
-            ..bare
         });
     }
 }

@@ -248,15 +248,18 @@ impl Engine {
             let levels_count = Market::levels_count(spec.tick);
             let ladder = |side: Side, r: &mut Reader<'_>| -> Result<Ladder, SnapshotError> {
                 let mut levels = vec![EMPTY_LEVEL; levels_count];
+                let mut next_min = 0;
                 for _ in 0..r.count(5)? {
                     let at = r.usize()?;
-                    if at >= levels_count || levels[at].count > 0 {
+                    // Ascending, as encoded: one state has one encoding.
+                    if at >= levels_count || at < next_min {
                         return Err(SnapshotError::Invalid { what: "level index", value: at as u64 });
                     }
                     levels[at] = Level { head: r.u32()?, tail: r.u32()?, qty: Qty(r.i64()?), count: r.u32()? };
                     if levels[at].count == 0 {
                         return Err(SnapshotError::Invalid { what: "level count", value: 0 });
                     }
+                    next_min = at + 1;
                 }
                 Ok(Ladder::restore(side, levels))
             };

@@ -256,14 +256,14 @@ fn encode_op(op: &Op, w: &mut Writer<'_>) {
 fn encode_new_order(order: &NewOrder, w: &mut Writer<'_>) {
     let NewOrder { account, market, intent, kind, price, size, tif, good_till, post_only, slippage, manual } = order;
     let mut flags = 0;
-    flags |= flag(price.is_some(), PLACE_PRICE);
-    flags |= flag(matches!(size, Size::Cash(_)), PLACE_CASH);
-    flags |= flag(tif.is_some(), PLACE_TIF);
-    flags |= flag(good_till.is_some(), PLACE_GOOD_TILL);
-    flags |= flag(*post_only, PLACE_POST_ONLY);
-    flags |= flag(slippage.is_some(), PLACE_SLIPPAGE);
-    flags |= flag(manual.is_some(), PLACE_MANUAL);
-    flags |= flag(matches!(market, MarketRef::Slug(_)), PLACE_SLUG);
+    flags |= codec::flag(price.is_some(), PLACE_PRICE);
+    flags |= codec::flag(matches!(size, Size::Cash(_)), PLACE_CASH);
+    flags |= codec::flag(tif.is_some(), PLACE_TIF);
+    flags |= codec::flag(good_till.is_some(), PLACE_GOOD_TILL);
+    flags |= codec::flag(*post_only, PLACE_POST_ONLY);
+    flags |= codec::flag(slippage.is_some(), PLACE_SLIPPAGE);
+    flags |= codec::flag(manual.is_some(), PLACE_MANUAL);
+    flags |= codec::flag(matches!(market, MarketRef::Slug(_)), PLACE_SLUG);
     w.flags(flags);
     w.u32(account.0);
     put_market_ref(w, market);
@@ -293,12 +293,12 @@ fn encode_new_order(order: &NewOrder, w: &mut Writer<'_>) {
 fn encode_modify(modify: &Modify, w: &mut Writer<'_>) {
     let Modify { account, order, price, qty, tif, post_only, good_till } = modify;
     let mut flags = 0;
-    flags |= flag(price.is_some(), MODIFY_PRICE);
-    flags |= flag(qty.is_some(), MODIFY_QTY);
-    flags |= flag(tif.is_some(), MODIFY_TIF);
-    flags |= flag(post_only.is_some(), MODIFY_POST_ONLY);
-    flags |= flag(*post_only == Some(true), MODIFY_POST_ONLY_VALUE);
-    flags |= flag(good_till.is_some(), MODIFY_GOOD_TILL);
+    flags |= codec::flag(price.is_some(), MODIFY_PRICE);
+    flags |= codec::flag(qty.is_some(), MODIFY_QTY);
+    flags |= codec::flag(tif.is_some(), MODIFY_TIF);
+    flags |= codec::flag(post_only.is_some(), MODIFY_POST_ONLY);
+    flags |= codec::flag(*post_only == Some(true), MODIFY_POST_ONLY_VALUE);
+    flags |= codec::flag(good_till.is_some(), MODIFY_GOOD_TILL);
     w.u32(account.0);
     w.u64(order.0);
     w.flags(flags);
@@ -319,9 +319,9 @@ fn encode_modify(modify: &Modify, w: &mut Writer<'_>) {
 fn encode_close(close: &ClosePosition, w: &mut Writer<'_>) {
     let ClosePosition { account, market, slippage, manual } = close;
     let mut flags = 0;
-    flags |= flag(matches!(market, MarketRef::Slug(_)), CLOSE_SLUG);
-    flags |= flag(slippage.is_some(), CLOSE_SLIPPAGE);
-    flags |= flag(manual.is_some(), CLOSE_MANUAL);
+    flags |= codec::flag(matches!(market, MarketRef::Slug(_)), CLOSE_SLUG);
+    flags |= codec::flag(slippage.is_some(), CLOSE_SLIPPAGE);
+    flags |= codec::flag(manual.is_some(), CLOSE_MANUAL);
     w.u32(account.0);
     w.flags(flags);
     put_market_ref(w, market);
@@ -343,9 +343,9 @@ fn put_market_ref(w: &mut Writer<'_>, market: &MarketRef) {
 fn put_slippage(w: &mut Writer<'_>, slippage: &Slippage) {
     let Slippage { current_price, bips, ticks } = slippage;
     let mut flags = 0;
-    flags |= flag(current_price.is_some(), SLIPPAGE_CURRENT_PRICE);
-    flags |= flag(bips.is_some(), SLIPPAGE_BIPS);
-    flags |= flag(ticks.is_some(), SLIPPAGE_TICKS);
+    flags |= codec::flag(current_price.is_some(), SLIPPAGE_CURRENT_PRICE);
+    flags |= codec::flag(bips.is_some(), SLIPPAGE_BIPS);
+    flags |= codec::flag(ticks.is_some(), SLIPPAGE_TICKS);
     w.flags(flags);
     if let Some(price) = current_price {
         w.u32(price.0);
@@ -356,10 +356,6 @@ fn put_slippage(w: &mut Writer<'_>, slippage: &Slippage) {
     if let Some(ticks) = ticks {
         w.i32(*ticks);
     }
-}
-
-const fn flag(set: bool, bit: u8) -> u8 {
-    if set { bit } else { 0 }
 }
 
 fn price(r: &mut Reader<'_>) -> Result<Price, DecodeError> {

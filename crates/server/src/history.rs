@@ -305,6 +305,13 @@ impl History {
                     ts_created: Timestamp(r.i64()?),
                 })
             })?;
+            // An order without records is encoded as absent: one state, one encoding.
+            if entry.is_some_and(|entry| entry.first == NONE) {
+                return Err(SnapshotError::Invalid {
+                    what: "history order without records",
+                    value: history.orders.len() as u64,
+                });
+            }
             history.orders.push(entry.unwrap_or(NO_ORDER));
         }
         history.check_arena()?;
@@ -358,11 +365,15 @@ impl History {
         while at < self.arena.len() {
             starts.push(at as u64);
             let (_, _, _, end) = decode_record(&self.arena, at, OrderId(0), &NO_ORDER)
-                .map_err(|error| SnapshotError::Invalid { what: "history record", value: error.at() as u64 })?;
+                .map_err(|error| SnapshotError::Inconsistent(format!("history record at arena byte {at}: {error}")))?;
             at = end;
         }
         if starts.len() as u64 != self.executions_count {
-            return Err(SnapshotError::Invalid { what: "history executions count", value: starts.len() as u64 });
+            return Err(SnapshotError::Inconsistent(format!(
+                "the history stores {} executions but its arena holds {}",
+                self.executions_count,
+                starts.len()
+            )));
         }
         let is_start = |offset: u64| starts.binary_search(&offset).is_ok();
         for &start in &starts {
@@ -483,8 +494,13 @@ fn decode_record(
     let created = entry.ts_created.nanos();
     let ts = Timestamp(created.wrapping_add(r.i64()?));
     let execution_id = ExecutionId(r.u64()?);
+    let flags_at = r.at();
     let flags = r.flags("history record", F_ALL)?;
     let has = |bit: u8| flags & bit != 0;
+    // The aggressor bit belongs to a fill: `write_record` never sets it alone.
+    if has(F_AGGRESSOR) && !has(F_FILL) {
+        return Err(DecodeError::InvalidFlags { what: "history record", flags, at: flags_at });
+    }
     let kind = r.code()?;
     let state = r.code()?;
     let tif = r.code()?;
@@ -669,6 +685,31 @@ mod tests {
         assert!(decoded > 0, "some flips only change values");
     }
 
+    /// An order without records is written as absent; a present one without records is
+    /// another encoding of the same state, so it is refused.
+    #[test]
+    fn an_order_entry_without_records_is_refused() {
+        let mut bytes = Vec::new();
+        let mut w = Writer::new(&mut bytes);
+        w.u64(0);
+        w.bytes(&[]);
+        w.usize(1);
+        w.bool(true);
+        for _ in 0..2 {
+            w.u64(NONE);
+        }
+        w.u32(0);
+        w.opt(None::<u32>, Writer::u32);
+        w.code(Intent::BuyLong);
+        w.code(OrderKind::Limit);
+        w.opt(None::<ManualIndicator>, Writer::code);
+        w.bool(false);
+        w.opt(None::<i64>, Writer::i64);
+        w.i64(0);
+        let error = decode(&bytes).err();
+        assert_eq!(error, Some(SnapshotError::Invalid { what: "history order without records", value: 0 }));
+    }
+
     #[test]
     fn a_record_with_an_undefined_flag_or_a_bad_link_is_refused() {
         let history = history();
@@ -676,7 +717,17 @@ mod tests {
         let mut flagged = History { arena: history.arena.clone(), ..History::default() };
         flagged.executions_count = history.executions_count;
         flagged.arena[10] |= 0x80;
-        assert_eq!(flagged.check_arena(), Err(SnapshotError::Invalid { what: "history record", value: 10 }));
+        let refused = |flags: u8| {
+            let error = DecodeError::InvalidFlags { what: "history record", flags, at: 10 };
+            Err(SnapshotError::Inconsistent(format!("history record at arena byte 0: {error}")))
+        };
+        assert_eq!(flagged.check_arena(), refused(flagged.arena[10]));
+        // The aggressor bit without the fill bit: never written, so refused.
+        let mut aggressor = History { arena: history.arena.clone(), ..History::default() };
+        aggressor.executions_count = history.executions_count;
+        assert_eq!(aggressor.arena[10] & (F_FILL | F_AGGRESSOR), 0, "the first record is not a fill");
+        aggressor.arena[10] |= F_AGGRESSOR;
+        assert_eq!(aggressor.check_arena(), refused(aggressor.arena[10]));
         // A link into the middle of a record.
         let mut linked = History { arena: history.arena.clone(), ..History::default() };
         linked.executions_count = history.executions_count;

@@ -52,9 +52,10 @@ pub(crate) fn check(root: &Path) -> Vec<String> {
                     problems.push(format!("{at}: `{name}` is not a file in the repository"));
                     continue;
                 };
-                if let Some(section) = cited_section(&line[end..]) {
+                let cited = cited_sections(&line[end..]);
+                if !cited.is_empty() {
                     let known = sections.of(&path);
-                    if !known.contains(&section) {
+                    for section in cited.into_iter().filter(|section| !known.contains(section)) {
                         problems.push(format!("{at}: `{name}` has no section {section}"));
                     }
                 }
@@ -96,21 +97,42 @@ fn resolve(root: &Path, file: &Path, name: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
-/// The section cited at the start of `after` (the text after a name): `§N.M` or `rule N`.
-fn cited_section(after: &str) -> Option<String> {
+/// The sections cited at the start of `after` (the text after a name): `§N.M` or `rule N`,
+/// and any more joined to it by `,`, `and` or `-` (`§3, §4`, `§2.1-§2.4`, `rules 1 and 2` is
+/// not a form the docs use).
+fn cited_sections(after: &str) -> Vec<String> {
+    let mut sections = Vec::new();
+    let mut rest = after;
+    while let Some((section, tail)) = cited_section(rest) {
+        sections.push(section);
+        let tail = tail.trim_start();
+        let joined = [",", "and ", "-", "–"].iter().find_map(|joiner| tail.strip_prefix(joiner));
+        match joined {
+            Some(next) if next.trim_start().starts_with('§') => rest = next,
+            _ => break,
+        }
+    }
+    sections
+}
+
+/// The one section cited at the start of `after`, and the text after it.
+fn cited_section(after: &str) -> Option<(String, &str)> {
     let after = after.trim_start();
-    let number = |text: &str| {
-        let digits: String = text.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
-        let digits = digits.trim_end_matches('.').to_owned();
-        (!digits.is_empty()).then_some(digits)
-    };
     if let Some(rest) = after.strip_prefix('§') {
         number(rest.trim_start())
     } else if let Some(rest) = after.strip_prefix("rule ") {
-        number(rest).map(|n| format!("rule {n}"))
+        number(rest).map(|(n, tail)| (format!("rule {n}"), tail))
     } else {
         None
     }
+}
+
+/// A section number at the start of `text` (`2`, `2.11`, a trailing `.` left out), and the
+/// text after it.
+fn number(text: &str) -> Option<(String, &str)> {
+    let len = text.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(text.len());
+    let digits = text[..len].trim_end_matches('.');
+    (!digits.is_empty()).then(|| (digits.to_owned(), &text[digits.len()..]))
 }
 
 /// The section numbers of each Markdown file, read once.
@@ -168,9 +190,11 @@ mod tests {
         let names: Vec<&str> =
             md_names("see docs/api.md §2.11, ARCHITECTURE.md and `x.mdx`").iter().map(|n| n.0).collect();
         assert_eq!(names, ["docs/api.md", "ARCHITECTURE.md"]);
-        assert_eq!(cited_section(" §2.11.1)").as_deref(), Some("2.11.1"));
-        assert_eq!(cited_section(" rule 15.").as_deref(), Some("rule 15"));
-        assert_eq!(cited_section(", then"), None);
+        assert_eq!(cited_sections(" §2.11.1)"), ["2.11.1"]);
+        assert_eq!(cited_sections(" rule 15."), ["rule 15"]);
+        assert_eq!(cited_sections(", then"), Vec::<String>::new());
+        assert_eq!(cited_sections(" §3, §4), and §9 is elsewhere"), ["3", "4"]);
+        assert_eq!(cited_sections(" §2.2–§2.4: batches"), ["2.2", "2.4"]);
         let text = "# Title\n## 2. Orders\n### 2.11 Close\n**Rule 7. One table.**\n";
         let expected: BTreeSet<String> = ["2", "2.11", "rule 7"].map(String::from).into();
         assert_eq!(sections(text), expected);
@@ -185,7 +209,7 @@ mod tests {
         let outside = [OUTSIDE[0].0, OUTSIDE[0].1, " §3"].concat();
         let missing = ["gone", ".md"].concat();
         let source = format!(
-            "//! docs/api.md §2.1 is fine; docs/api.md §9 is not.\n//! {missing} is missing; api.md is in docs.\n//! ({outside})\n"
+            "//! docs/api.md §2.1 is fine; docs/api.md §2, §9 is not.\n//! {missing} is missing; api.md is in docs.\n//! ({outside})\n"
         );
         fs::write(root.join("crates/a/src/lib.rs"), source).unwrap();
         let problems = check(&root);

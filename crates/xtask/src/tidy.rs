@@ -25,15 +25,30 @@ const PURE_CRATES: &[&str] = &["types", "codec", "engine"];
 /// Clocks, floats, hash seeds and I/O are clippy's (`disallowed-types`, `disallowed-methods`).
 const PURE_BANNED: &[(&str, &str)] = &[("as", "ync fn")];
 
-/// What each pure crate's `clippy.toml` must keep disallowing.
+/// What the pure crates' `clippy.toml` must keep disallowing: every rule it has.
 const PURE_CLIPPY_RULES: &[&str] = &[
+    "\"f32\"",
     "\"f64\"",
     "\"std::collections::HashMap\"",
     "\"std::collections::HashSet\"",
     "\"std::hash::RandomState\"",
+    "\"std::time::Instant\"",
+    "\"std::time::SystemTime\"",
+    "\"std::fs::File\"",
+    "\"std::net::TcpStream\"",
+    "\"std::thread::JoinHandle\"",
     "\"std::time::Instant::now\"",
     "\"std::time::SystemTime::now\"",
-    "\"std::fs::File\"",
+    "\"std::hash::RandomState::new\"",
+    "\"std::collections::HashMap::new\"",
+    "\"std::collections::HashMap::with_capacity\"",
+    "\"std::collections::HashSet::new\"",
+    "\"std::collections::HashSet::with_capacity\"",
+    "\"std::thread::spawn\"",
+    "\"std::env::var\"",
+    "\"std::fs::read\"",
+    "\"std::fs::write\"",
+    "\"std::fs::read_to_string\"",
 ];
 
 /// What the server's `clippy.toml` must keep disallowing: unbounded queues, and the wall
@@ -78,8 +93,12 @@ pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
             }
         }
     }
+    let first = fs::read_to_string(crates.join(PURE_CRATES[0]).join("clippy.toml")).unwrap_or_default();
     for name in PURE_CRATES {
         let clippy = fs::read_to_string(crates.join(name).join("clippy.toml")).unwrap_or_default();
+        if clippy != first {
+            problems.push(format!("crates/{name}/clippy.toml: differs from crates/{}/clippy.toml", PURE_CRATES[0]));
+        }
         for rule in PURE_CLIPPY_RULES {
             if !clippy.contains(rule) {
                 problems.push(format!("crates/{name}/clippy.toml: no longer disallows {rule}"));
@@ -162,6 +181,8 @@ mod tests {
         // clippy.toml at all.
         let expected = PURE_CRATES.len() * PURE_CLIPPY_RULES.len() - 1 + SERVER_CLIPPY_RULES.len();
         assert_eq!(count("clippy.toml: no longer disallows"), expected, "{problems:?}");
+        // The engine's file is no longer the same as the others' (both missing).
+        assert_eq!(count("differs from crates/types/clippy.toml"), 1, "{problems:?}");
         // Only clock.rs may silence the server's rules.
         assert_eq!(count("silences the server's disallowed methods"), 1, "{problems:?}");
         assert!(problems.iter().any(|problem| problem.starts_with("crates/server/src/lib.rs")), "{problems:?}");

@@ -1577,7 +1577,7 @@ fn two_traders() -> Vec<Op> {
     ]
 }
 
-/// trading.rs: "A rejected order's snapshot carries the request as given (raw price and
+/// trading/mod.rs: "A rejected order's snapshot carries the request as given (raw price and
 /// quantity ...)". A limit buy of 2.5 at 0.515 that $1 cannot fund must report 0.515 and 2.5,
 /// not the normalized 0.51 and 2; a SELL_LONG of 2.5 with no position likewise reports 2.5.
 #[test]
@@ -1590,7 +1590,7 @@ fn rejected_order_reports_the_request_as_given() {
     assert_eq!(notes, [[engine::Note::InsufficientBuyingPower], [engine::Note::ExceedsPosition]]);
 }
 
-/// A fill-or-kill that cannot fill entirely ends canceled with no trades (trading.rs). A $10
+/// A fill-or-kill that cannot fill entirely ends canceled with no trades (trading/mod.rs). A $10
 /// fill-or-kill market buy facing one contract at 0.50 must be canceled untraded; the engine
 /// sets a cash order's quantity to what the dry run reached before its kill test, so it buys
 /// the one contract and reports FILLED.

@@ -10,7 +10,7 @@
 //!   orders deep;
 //! - `snapshot`: snapshot round trips, the restored engine compared with the original.
 
-#[allow(clippy::disallowed_methods, reason = "the differential runs read their seeds and sizes from the environment")]
+#[expect(clippy::disallowed_methods, reason = "the differential runs read their seeds and sizes from the environment")]
 mod differential;
 mod reference;
 mod scenario;

@@ -223,7 +223,7 @@ enum Step {
 }
 
 /// Every legal order state change (order.rs, "the one table of legal state changes", and
-/// the lifecycle of trading.rs): an order is born `NEW` or `REJECTED`; a live order (`NEW`,
+/// the lifecycle of trading/mod.rs): an order is born `NEW` or `REJECTED`; a live order (`NEW`,
 /// `PARTIALLY_FILLED`) may trade to partly or fully filled, be replaced into either live
 /// state, or end canceled or expired; a finished order never changes again.
 const LEGAL_CHANGES: [(Option<OrderState>, OrderState); 11] = {
@@ -1020,7 +1020,7 @@ impl RefEngine {
         match self.validate(new, &mut order) {
             Ok(limit) => self.accept(order, limit, out),
             Err(rejection) => {
-                // trading.rs: "A rejected order's snapshot carries the request as given (raw
+                // trading/mod.rs: "A rejected order's snapshot carries the request as given (raw
                 // price and quantity; a market order's price is its slippage bound when one was
                 // computed)."
                 if new.kind == OrderKind::Limit {
@@ -1040,7 +1040,7 @@ impl RefEngine {
         out.push(Event::Execution(Execution { reject: Some(reason), ..execution }));
     }
 
-    /// The placement checks of trading.rs, in their order; returns the worst price the order
+    /// The placement checks of trading/mod.rs, in their order; returns the worst price the order
     /// may trade at.
     fn validate(&self, new: &NewOrder, order: &mut Order) -> Result<Price, Rejection> {
         let Some(market) = order.market else { return Err((RejectReason::UnknownMarket, Note::UnknownMarket)) };

@@ -194,3 +194,38 @@ fn an_account_order_total_that_disagrees_with_its_orders_is_refused() {
     restored.check_invariants().expect("invariants");
     assert_eq!(restored.open_orders(AccountId(1)).len(), 4);
 }
+
+/// Price levels are stored in ascending order, as the encoder writes them: the same two
+/// levels in the other order are refused, so one state has one encoding.
+#[test]
+fn price_levels_out_of_order_are_refused() {
+    let engine = engine_after([
+        Op::CreateMarket(spec("one", 100, QTY_SCALE, 0, 0, 100, 9_900, MarketState::Open)),
+        Op::CreateAccount { name: "alice".into() },
+        Op::Deposit { account: AccountId(0), amount: Cash::from_dollars(100).expect("small") },
+        buy_long(0, 0, 4_000, 1),
+        buy_long(0, 0, 4_100, 1),
+    ]);
+    let bytes = encode(&engine);
+    // Each level: index (price / tick), head and tail slot, quantity, order count.
+    let level = |index: u32, slot: u32| {
+        let mut out = Vec::new();
+        let mut writer = Writer::new(&mut out);
+        for value in [index, slot, slot] {
+            writer.u32(value);
+        }
+        writer.i64(QTY_SCALE);
+        writer.u32(1);
+        out
+    };
+    let (low, high) = (level(40, 0), level(41, 1));
+    let ascending = [&[2u8][..], &low, &high].concat();
+    let at = bytes.windows(ascending.len()).position(|w| w == ascending).expect("the bids' two levels");
+    let mut swapped = bytes.clone();
+    swapped[at..at + ascending.len()].copy_from_slice(&[&[2u8][..], &high, &low].concat());
+    assert!(Engine::decode_snapshot(&bytes).is_ok());
+    assert_eq!(
+        Engine::decode_snapshot(&swapped).err(),
+        Some(SnapshotError::Invalid { what: "level index", value: 40 })
+    );
+}

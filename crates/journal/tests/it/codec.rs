@@ -168,7 +168,7 @@ fn malformed_payloads_are_typed_errors() {
     );
     // A CancelAll claiming more markets than bytes left: refused without a huge allocation.
     let huge = [&[9u8, 1][..], &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F]].concat();
-    assert_eq!(decode(&with_ts(&huge)), Err(DecodeError::UnexpectedEnd { at: 16 }));
+    assert_eq!(decode(&with_ts(&huge)), Err(DecodeError::CountTooLarge { count: 0xFFFF_FFFF, at: 11 }));
     // A key grant whose public key is cut short.
     assert_eq!(decode(&[2, 0, 1, 2, 3]), Err(DecodeError::UnexpectedEnd { at: 5 }));
 }

@@ -166,12 +166,15 @@ pub(super) struct Restored {
 
 fn decode_payload(payload: &[u8]) -> Result<Restored, SnapshotError> {
     let mut r = Reader::new(payload);
+    // The payload's own header: its errors name the payload, not the engine snapshot inside.
     if r.array::<8>()? != PAYLOAD_MAGIC {
-        return Err(SnapshotError::BadMagic);
+        return Err(SnapshotError::Inconsistent("not a pmx server snapshot payload (bad magic bytes)".into()));
     }
     let version = r.u32()?;
     if version != PAYLOAD_VERSION {
-        return Err(SnapshotError::UnsupportedVersion { found: version, supported: PAYLOAD_VERSION });
+        return Err(SnapshotError::Inconsistent(format!(
+            "server snapshot payload version {version} is not supported (this build reads {PAYLOAD_VERSION})"
+        )));
     }
     let last_ts = r.i64()?;
     let length_at = r.at();

@@ -14,7 +14,7 @@
 //! - `disk_faults`: a journal that cannot be written: 503 for writes, reads served, recovery.
 //! - `snapshots`: snapshot plus journal tail equals full replay; damaged snapshots skipped.
 
-#![allow(clippy::disallowed_methods, reason = "the tests sign requests with the wall clock's time")]
+#![expect(clippy::disallowed_methods, reason = "the tests sign requests with the wall clock's time")]
 
 mod auth;
 mod bad_input;
