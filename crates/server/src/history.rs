@@ -561,27 +561,15 @@ fn read_record(arena: &[u8], at: usize, id: OrderId, entry: &OrderEntry) -> (u64
 
 #[cfg(test)]
 mod tests {
-    use engine::{Command, Engine, MarketRef, MarketSpec, MarketState, NewOrder, Op, Size, Tif};
-    use types::{Price, Rate, Seq};
+    use engine::{Command, Engine, MarketRef, NewOrder, Op, Size, Tif};
+    use types::{Price, Seq};
 
     use super::*;
 
     /// A history of a little trading: two accounts, resting and crossing orders, a cancel, a
     /// withdrawal, a settlement.
     fn history() -> History {
-        let spec = MarketSpec {
-            slug: "rain".into(),
-            title: String::new(),
-            outcome: String::new(),
-            event_slug: String::new(),
-            tick: Price(100),
-            min_qty: Qty::ONE,
-            price_min: Price(100),
-            price_max: Price(9_900),
-            state: MarketState::Open,
-            taker_rate: Rate(69_500),
-            maker_rate: Rate(-12_500),
-        };
+        let spec = crate::fixtures::market_spec("rain");
         let order = |account, intent, price, tif| {
             Op::PlaceOrder(NewOrder {
                 account: AccountId(account),

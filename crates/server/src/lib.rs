@@ -23,6 +23,8 @@ mod auth;
 mod clock;
 mod config;
 mod error;
+#[cfg(test)]
+mod fixtures;
 mod history;
 mod ratelimit;
 mod routes;

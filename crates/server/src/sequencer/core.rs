@@ -153,7 +153,7 @@ mod tests {
     use types::AccountId;
 
     use super::*;
-    use crate::sequencer::fixtures::{engine_with_market, place};
+    use crate::fixtures::{engine_with_market, place};
 
     #[test]
     fn known_slugs_are_journaled_as_ids_and_unknown_ones_as_sent() {

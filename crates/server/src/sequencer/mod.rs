@@ -18,8 +18,6 @@
 
 mod batch;
 mod core;
-#[cfg(test)]
-mod fixtures;
 mod replay;
 mod snapshots;
 mod waiters;

@@ -210,8 +210,8 @@ mod tests {
     use types::{AccountId, Price};
 
     use super::*;
+    use crate::fixtures::{market_spec, place};
     use crate::sequencer::core::Write;
-    use crate::sequencer::fixtures::{engine_spec, place};
 
     /// Live writes through `submit`, then a full replay of the same journal: the replayed
     /// state (engine, history store, key grants, last time) encodes to the same bytes. The
@@ -220,7 +220,7 @@ mod tests {
     fn replay_across_many_chunks_rebuilds_the_same_state() {
         let storage = journal::MemStorage::new();
         let (mut live, _) = recover_from(Box::new(storage.clone()), Arc::new(Keys::default())).expect("empty journal");
-        let spec = engine_spec("rain");
+        let spec = market_spec("rain");
         let mut writes = vec![Write::Op(Op::CreateMarket(spec))];
         for name in ["maker", "taker"] {
             writes.push(Write::Op(Op::CreateAccount { name: name.into() }));

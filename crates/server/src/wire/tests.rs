@@ -5,9 +5,9 @@ use engine::{Command, Engine, Event, MarketSpec, Op, Reply};
 use serde_json::{Value, json};
 use types::{CASH_SCALE, MarketId, Seq};
 
-use engine::{MarketState, Side};
+use engine::Side;
 use protocol::{ClosePositionOrderRequest, CreateOrderRequest, format_timestamp};
-use types::{AccountId, Cash, OrderId, Price, Qty, Rate, Timestamp};
+use types::{AccountId, Cash, OrderId, Price, Rate, Timestamp};
 
 use super::markets::two_significant_figures;
 use super::portfolio::{cash_activity, resolution_activity, trade_activity};
@@ -40,17 +40,10 @@ impl Exchange {
 
     fn market(&mut self, slug: &str) -> MarketId {
         let spec = MarketSpec {
-            slug: slug.into(),
             title: "Will AEC win?".into(),
             outcome: "Yes".into(),
             event_slug: "aec".into(),
-            tick: Price(100),
-            min_qty: Qty::ONE,
-            price_min: Price(100),
-            price_max: Price(9_900),
-            state: MarketState::Open,
-            taker_rate: Rate(69_500),
-            maker_rate: Rate(-12_500),
+            ..crate::fixtures::market_spec(slug)
         };
         match self.apply(Op::CreateMarket(spec)) {
             Reply::Market(id) => id,

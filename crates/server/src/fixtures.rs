@@ -1,10 +1,10 @@
-//! Fixtures of the sequencer's unit tests: a market spec, an engine with one market, and a
+//! Fixtures of the server's unit tests: a market spec, an engine with one market, and a
 //! limit buy.
 
 use engine::{Command, Engine, Intent, MarketRef, MarketSpec, MarketState, NewOrder, Op, OrderKind, Reply, Size};
 use types::{AccountId, MarketId, Price, Qty, Rate, Seq, Timestamp};
 
-pub(super) fn engine_spec(slug: &str) -> MarketSpec {
+pub(crate) fn market_spec(slug: &str) -> MarketSpec {
     MarketSpec {
         slug: slug.into(),
         title: String::new(),
@@ -20,8 +20,8 @@ pub(super) fn engine_spec(slug: &str) -> MarketSpec {
     }
 }
 
-pub(super) fn engine_with_market(slug: &str) -> (Engine, MarketId) {
-    let spec = engine_spec(slug);
+pub(crate) fn engine_with_market(slug: &str) -> (Engine, MarketId) {
+    let spec = market_spec(slug);
     let mut engine = Engine::new();
     let command = Command { seq: Seq(1), ts: Timestamp(1), op: Op::CreateMarket(spec) };
     match engine.apply(&command, &mut Vec::new()) {
@@ -30,7 +30,7 @@ pub(super) fn engine_with_market(slug: &str) -> (Engine, MarketId) {
     }
 }
 
-pub(super) fn place(market: MarketRef) -> Op {
+pub(crate) fn place(market: MarketRef) -> Op {
     Op::PlaceOrder(NewOrder {
         account: AccountId(0),
         market,
