@@ -33,7 +33,7 @@
 //! balance times: var count, each zz
 //! ```
 
-use codec::{DecodeError, Reader, Writer, codes};
+use codec::{DecodeError, Reader, Writer, codes, flag};
 use engine::{
     CashKind, Event, Execution, FillInfo, Intent, ManualIndicator, Order, OrderKind, Resolution, SnapshotError, Trade,
 };
@@ -428,20 +428,13 @@ fn write_record(out: &mut Vec<u8>, ts: Timestamp, execution: &Execution, ts_crea
     w.u64_le(NONE);
     w.i64(ts.nanos().wrapping_sub(ts_created.nanos()));
     w.u64(execution.id.get());
-    let mut flags = 0;
-    for (set, bit) in [
-        (order.price.is_some(), F_PRICE),
-        (order.good_till.is_some(), F_GOOD_TILL),
-        (order.post_only, F_POST_ONLY),
-        (execution.fill.is_some(), F_FILL),
-        (execution.fill.is_some_and(|fill| fill.aggressor), F_AGGRESSOR),
-        (execution.reject.is_some(), F_REJECT),
-        (execution.unsolicited.is_some(), F_UNSOLICITED),
-    ] {
-        if set {
-            flags |= bit;
-        }
-    }
+    let flags = flag(order.price.is_some(), F_PRICE)
+        | flag(order.good_till.is_some(), F_GOOD_TILL)
+        | flag(order.post_only, F_POST_ONLY)
+        | flag(execution.fill.is_some(), F_FILL)
+        | flag(execution.fill.is_some_and(|fill| fill.aggressor), F_AGGRESSOR)
+        | flag(execution.reject.is_some(), F_REJECT)
+        | flag(execution.unsolicited.is_some(), F_UNSOLICITED);
     w.flags(flags);
     w.code(execution.kind);
     w.code(order.state);
