@@ -376,6 +376,21 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// What a stream subscription delivers (docs/api.md §6.2). The first five belong to the
+    /// private stream, the last three to the markets stream.
+    SubscriptionType {
+        Order = "SUBSCRIPTION_TYPE_ORDER",
+        OrderSnapshot = "SUBSCRIPTION_TYPE_ORDER_SNAPSHOT",
+        Position = "SUBSCRIPTION_TYPE_POSITION",
+        AccountBalance = "SUBSCRIPTION_TYPE_ACCOUNT_BALANCE",
+        Rfq = "SUBSCRIPTION_TYPE_RFQ",
+        MarketData = "SUBSCRIPTION_TYPE_MARKET_DATA",
+        MarketDataLite = "SUBSCRIPTION_TYPE_MARKET_DATA_LITE",
+        Trade = "SUBSCRIPTION_TYPE_TRADE",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +429,7 @@ mod tests {
         check(PositionResolutionSide::ALL, PositionResolutionSide::as_str);
         check(AccountBalanceChangeStatus::ALL, AccountBalanceChangeStatus::as_str);
         check(LedgerEntryType::ALL, LedgerEntryType::as_str);
+        check(SubscriptionType::ALL, SubscriptionType::as_str);
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! - `account`: balances (docs/api.md §4).
 //! - `market`: markets, book, BBO and settlement (docs/api.md §5).
 //! - `query`: the query parameters of the GET endpoints.
+//! - `stream`: the WebSocket streams' frames, both directions (docs/api.md §6).
 //! - `signing`: the signed message, Ed25519 signing and verification, header names.
 //! - `error`: the JSON error envelope and its gRPC codes.
 //! - `examples` (feature `test-support`): the API's illustrative exchanges, for tests.
@@ -35,6 +36,7 @@ mod order;
 mod portfolio;
 mod query;
 mod signing;
+mod stream;
 mod time;
 
 pub use account::{GetAccountBalancesResponse, PendingWithdrawal, UserBalance};
@@ -42,8 +44,8 @@ pub use amount::{Amount, CASH_DP, PRICE_DP, USD};
 pub use enums::{
     AccountBalanceChangeStatus, ActivityType, ExecutionType, ImageDisplayType, LedgerEntryType, ManualOrderIndicator,
     MarketSideType, MarketState, MarketStatus, OrdRejectReason, OrderAction, OrderIntent, OrderSide, OrderState,
-    OrderType, OutcomeSide, PositionResolutionSide, SettlementPriceCalculationMethod, SortOrder, TimeInForce,
-    TradeState, UnknownVariant, UnsolicitedCxlReason,
+    OrderType, OutcomeSide, PositionResolutionSide, SettlementPriceCalculationMethod, SortOrder, SubscriptionType,
+    TimeInForce, TradeState, UnknownVariant, UnsolicitedCxlReason,
 };
 pub use error::{ErrorBody, grpc};
 pub use market::{
@@ -67,5 +69,11 @@ pub use query::{ActivitiesQuery, MarketsQuery, OpenOrdersQuery, OrderDirection, 
 pub use signing::{
     HEADER_ACCESS_KEY, HEADER_CORRELATION_ID, HEADER_SIGNATURE, HEADER_TIMESTAMP, SigningError, decode_public_key,
     encode_base64, public_key, sign, signing_message, verify,
+};
+pub use stream::{
+    AccountBalancesSnapshot, AccountBalancesUpdate, BalanceChange, ClientFrame, FrameError, HEARTBEAT_FRAME,
+    MARKETS_PER_SUBSCRIPTION_MAX, OrderSubscriptionSnapshot, OrderSubscriptionUpdate, PAYLOAD_KEYS, Payload,
+    PayloadJson, PositionSubscription, REQUEST_ID_BYTES_MAX, ServerFrame, Stream, Subscribe, TradeParty, TradeUpdate,
+    data_frame, error_frame,
 };
 pub use time::{format_timestamp, parse_timestamp};
