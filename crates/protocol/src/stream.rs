@@ -339,17 +339,17 @@ pub struct TradeUpdate {
     pub taker: Option<TradeParty>,
 }
 
-/// A data frame's payload, under its key.
+/// A data frame's payload, under its key (boxed: the shapes differ widely in size).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Payload {
-    OrderSnapshot(OrderSubscriptionSnapshot),
-    OrderUpdate(OrderSubscriptionUpdate),
+    OrderSnapshot(Box<OrderSubscriptionSnapshot>),
+    OrderUpdate(Box<OrderSubscriptionUpdate>),
     Position(Box<PositionSubscription>),
-    BalancesSnapshot(AccountBalancesSnapshot),
+    BalancesSnapshot(Box<AccountBalancesSnapshot>),
     BalancesUpdate(Box<AccountBalancesUpdate>),
-    MarketData(MarketData),
-    MarketDataLite(MarketDataLite),
-    Trade(TradeUpdate),
+    MarketData(Box<MarketData>),
+    MarketDataLite(Box<MarketDataLite>),
+    Trade(Box<TradeUpdate>),
 }
 
 /// Keys the SDKs also route and older gateways sent; read back as the current payloads.
@@ -410,14 +410,18 @@ impl Payload {
     fn decode(key: &str, body: Value) -> Option<Result<Payload, serde_json::Error>> {
         let key = LEGACY_KEYS.iter().find(|(legacy, _)| *legacy == key).map_or(key, |(_, current)| current);
         let payload = match key {
-            "orderSubscriptionSnapshot" => serde_json::from_value(body).map(Payload::OrderSnapshot),
-            "orderSubscriptionUpdate" => serde_json::from_value(body).map(Payload::OrderUpdate),
+            "orderSubscriptionSnapshot" => {
+                serde_json::from_value(body).map(|body| Payload::OrderSnapshot(Box::new(body)))
+            }
+            "orderSubscriptionUpdate" => serde_json::from_value(body).map(|body| Payload::OrderUpdate(Box::new(body))),
             "positionSubscription" => serde_json::from_value(body).map(|body| Payload::Position(Box::new(body))),
-            "accountBalancesSnapshot" => serde_json::from_value(body).map(Payload::BalancesSnapshot),
+            "accountBalancesSnapshot" => {
+                serde_json::from_value(body).map(|body| Payload::BalancesSnapshot(Box::new(body)))
+            }
             "accountBalancesUpdate" => serde_json::from_value(body).map(|body| Payload::BalancesUpdate(Box::new(body))),
-            "marketData" => serde_json::from_value(body).map(Payload::MarketData),
-            "marketDataLite" => serde_json::from_value(body).map(Payload::MarketDataLite),
-            "trade" => serde_json::from_value(body).map(Payload::Trade),
+            "marketData" => serde_json::from_value(body).map(|body| Payload::MarketData(Box::new(body))),
+            "marketDataLite" => serde_json::from_value(body).map(|body| Payload::MarketDataLite(Box::new(body))),
+            "trade" => serde_json::from_value(body).map(|body| Payload::Trade(Box::new(body))),
             _ => return None,
         };
         Some(payload)
@@ -610,7 +614,7 @@ mod tests {
 
     #[test]
     fn a_data_frame_has_one_payload_key_and_reads_back() {
-        let payload = Payload::OrderSnapshot(OrderSubscriptionSnapshot { orders: Vec::new(), eof: true });
+        let payload = Payload::OrderSnapshot(Box::new(OrderSubscriptionSnapshot { orders: Vec::new(), eof: true }));
         let text = data_frame("id \"quoted\"", SubscriptionType::OrderSnapshot, &payload.to_json());
         let value: Value = serde_json::from_str(&text).unwrap();
         let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
@@ -643,7 +647,7 @@ mod tests {
         let legacy = r#"{"requestId":"r","ordersSnapshot":{"orders":[],"eof":true}}"#;
         assert!(matches!(
             ServerFrame::parse(legacy).unwrap(),
-            ServerFrame::Data { payload: Payload::OrderSnapshot(OrderSubscriptionSnapshot { eof: true, .. }), .. }
+            ServerFrame::Data { payload: Payload::OrderSnapshot(ref snapshot), .. } if snapshot.eof
         ));
         assert!(matches!(ServerFrame::parse(r#"{"rfqEvent":{}}"#).unwrap(), ServerFrame::Unknown(_)));
         assert!(ServerFrame::parse(r#"{"trade":{"price":7}}"#).is_err());
