@@ -50,7 +50,7 @@ mod request;
 mod tests;
 mod values;
 
-pub(crate) use self::markets::{is_active, is_closed, market, market_data, market_data_lite, settlement};
+pub(crate) use self::markets::{MarketFacts, is_active, is_closed, market, market_data, market_data_lite, settlement};
 pub(crate) use self::orders::{execution, order};
 pub(crate) use self::portfolio::{activity, balance, position};
 pub(crate) use self::request::{
