@@ -36,8 +36,9 @@ use crate::error::ApiError;
 
 /// The largest frame a client may send.
 pub(crate) const INBOUND_BYTES_MAX: usize = 64 * 1024;
-/// How long a closing writer tries to get its close frame out.
-const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long a closing writer tries to get its close frame out (behind the frames a stalled
+/// peer has yet to read).
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Upgrade = Result<WebSocketUpgrade, WebSocketUpgradeRejection>;
 

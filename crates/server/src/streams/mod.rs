@@ -19,7 +19,11 @@
 //! Decisions (docs/api.md §6):
 //! - A position or balance frame covers one command: a command that fills several times
 //!   sends one frame with the value before the command and after it (the states a read
-//!   could see), with the first ledger cause and the last trade of the command.
+//!   could see), with the first ledger cause and the last trade of the command. A command
+//!   that moves them without a ledger entry (an order rests, is modified or canceled, which
+//!   changes buying power or the quantity available to sell) sends a frame too, with
+//!   `LEDGER_ENTRY_TYPE_UNDEFINED`, so every frame's "before" is the previous frame's
+//!   "after".
 //! - Market data is sent after every command that changes the market's book, statistics or
 //!   state, as the whole book; debounced subscriptions get the latest every 100 ms.
 //! - `SUBSCRIPTION_TYPE_ORDER_SNAPSHOT` is a one-shot: its pages are sent and it holds no

@@ -148,7 +148,8 @@ pub(crate) struct PositionChange {
     pub card: MarketCard,
     pub before: Option<PositionView>,
     pub after: PositionView,
-    pub cause: LedgerCause,
+    /// The ledger entry that moved it; `None` when only open orders did.
+    pub cause: Option<LedgerCause>,
     pub trade: Option<TradeId>,
     pub ts: Timestamp,
 }
@@ -158,7 +159,8 @@ pub(crate) struct PositionChange {
 pub(crate) struct BalanceChange {
     pub before: Option<BalanceFigures>,
     pub after: BalanceFigures,
-    pub cause: LedgerCause,
+    /// The ledger entry that moved it; `None` when only open orders did.
+    pub cause: Option<LedgerCause>,
     pub ts: Timestamp,
 }
 
@@ -324,8 +326,10 @@ impl Tap {
             return;
         }
         let mut books: Vec<MarketId> = Vec::new();
-        let mut positions: Vec<(AccountId, MarketId, LedgerCause, Option<TradeId>)> = Vec::new();
-        let mut balances: Vec<(AccountId, LedgerCause)> = Vec::new();
+        // The (account, market) positions and the balances to look at after the command, with
+        // the ledger cause when a ledger entry moved them (`None`: only open orders did).
+        let mut positions: Vec<(AccountId, MarketId, Option<LedgerCause>)> = Vec::new();
+        let mut balances: Vec<(AccountId, Option<LedgerCause>)> = Vec::new();
         let changed = |books: &mut Vec<MarketId>, market: MarketId| {
             if !books.contains(&market) {
                 books.push(market);
@@ -349,6 +353,18 @@ impl Tap {
                         && let Some(market) = order.market
                     {
                         changed(&mut books, market);
+                        // Open orders move buying power, and reducing orders the quantity
+                        // available to sell.
+                        let account = order.account;
+                        if self.interest.positions.contains_key(&account)
+                            && !positions.iter().any(|(a, m, _)| *a == account && *m == market)
+                        {
+                            positions.push((account, market, None));
+                        }
+                        if self.interest.balances.contains_key(&account) && !balances.iter().any(|(a, _)| *a == account)
+                        {
+                            balances.push((account, None));
+                        }
                     }
                 }
                 Event::Trade(trade) => {
@@ -374,17 +390,21 @@ impl Tap {
                     changed(&mut books, *market);
                 }
                 Event::PositionChanged { account, market, .. } => {
-                    if self.interest.positions.contains_key(account)
-                        && !positions.iter().any(|(a, m, ..)| a == account && m == market)
-                    {
+                    if self.interest.positions.contains_key(account) {
                         let settled = engine.market(*market).is_some_and(|m| m.settlement.is_some());
                         let cause = if settled { LedgerCause::Resolution } else { LedgerCause::OrderExecution };
-                        positions.push((*account, *market, cause, None));
+                        match positions.iter_mut().find(|(a, m, _)| a == account && m == market) {
+                            Some((_, _, seen)) => *seen = seen.or(Some(cause)),
+                            None => positions.push((*account, *market, Some(cause))),
+                        }
                     }
                 }
                 Event::BalanceChanged { account, cause, .. } => {
-                    if self.interest.balances.contains_key(account) && !balances.iter().any(|(a, _)| a == account) {
-                        balances.push((*account, *cause));
+                    if self.interest.balances.contains_key(account) {
+                        match balances.iter_mut().find(|(a, _)| a == account) {
+                            Some((_, seen)) => *seen = seen.or(Some(*cause)),
+                            None => balances.push((*account, Some(*cause))),
+                        }
                     }
                 }
                 Event::MarketCreated { .. }
@@ -400,13 +420,20 @@ impl Tap {
                 self.out.push(Tapped::Book(Box::new(view)));
             }
         }
-        for (account, market, cause, _) in positions {
-            let (Some(after), Some(card)) = (engine.position(account, market), card(&mut self.specs, engine, market))
-            else {
+        for (account, market, cause) in positions {
+            let Some(after) = engine.position(account, market) else { continue };
+            let before = self.positions.get(&(account, market)).copied();
+            // Without a ledger entry, only a change of what a read shows is sent.
+            let flat = PositionView { position: engine::Position::default(), available: Qty::ZERO };
+            if cause.is_none() && before.unwrap_or(flat) == after {
                 continue;
+            }
+            let Some(card) = card(&mut self.specs, engine, market) else { continue };
+            self.positions.insert((account, market), after);
+            let trade = match cause {
+                Some(LedgerCause::OrderExecution) => last_trade.get(&account).copied(),
+                _ => None,
             };
-            let before = self.positions.insert((account, market), after);
-            let trade = if cause == LedgerCause::OrderExecution { last_trade.get(&account).copied() } else { None };
             self.out.push(Tapped::Position {
                 account,
                 change: Box::new(PositionChange { card, before, after, cause, trade, ts }),
@@ -414,7 +441,11 @@ impl Tap {
         }
         for (account, cause) in balances {
             let Some(after) = balance_figures(engine, history, account) else { continue };
-            let before = self.balances.insert(account, after);
+            let before = self.balances.get(&account).copied();
+            if cause.is_none() && before == Some(after) {
+                continue;
+            }
+            self.balances.insert(account, after);
             self.out.push(Tapped::Balance { account, change: BalanceChange { before, after, cause, ts } });
         }
     }

@@ -12,24 +12,28 @@ use super::markets::MarketFacts;
 use super::portfolio::{balance, position};
 use super::values::{order_intent, order_side, qty_text};
 
-/// The ledger entry type of a cause.
-pub(crate) fn entry_type(cause: LedgerCause) -> LedgerEntryType {
+/// The ledger entry type of a cause; `LEDGER_ENTRY_TYPE_UNDEFINED` for a change no ledger
+/// entry made (an order rested, was modified or canceled, moving buying power or the
+/// quantity available to sell).
+pub(crate) fn entry_type(cause: Option<LedgerCause>) -> LedgerEntryType {
     match cause {
-        LedgerCause::Deposit => LedgerEntryType::Deposit,
-        LedgerCause::Withdrawal => LedgerEntryType::Withdrawal,
-        LedgerCause::OrderExecution => LedgerEntryType::OrderExecution,
-        LedgerCause::Commission => LedgerEntryType::Commission,
-        LedgerCause::Resolution => LedgerEntryType::Resolution,
+        Some(LedgerCause::Deposit) => LedgerEntryType::Deposit,
+        Some(LedgerCause::Withdrawal) => LedgerEntryType::Withdrawal,
+        Some(LedgerCause::OrderExecution) => LedgerEntryType::OrderExecution,
+        Some(LedgerCause::Commission) => LedgerEntryType::Commission,
+        Some(LedgerCause::Resolution) => LedgerEntryType::Resolution,
+        None => LedgerEntryType::Undefined,
     }
 }
 
-fn describe(cause: LedgerCause) -> &'static str {
+fn describe(cause: Option<LedgerCause>) -> &'static str {
     match cause {
-        LedgerCause::Deposit => "deposit",
-        LedgerCause::Withdrawal => "withdrawal",
-        LedgerCause::OrderExecution => "order execution",
-        LedgerCause::Commission => "commission",
-        LedgerCause::Resolution => "market resolution",
+        Some(LedgerCause::Deposit) => "deposit",
+        Some(LedgerCause::Withdrawal) => "withdrawal",
+        Some(LedgerCause::OrderExecution) => "order execution",
+        Some(LedgerCause::Commission) => "commission",
+        Some(LedgerCause::Resolution) => "market resolution",
+        None => "open orders changed",
     }
 }
 
@@ -64,7 +68,7 @@ pub(crate) fn position_change(
     market: MarketFacts<'_>,
     before: Option<&PositionView>,
     after: &PositionView,
-    cause: LedgerCause,
+    cause: Option<LedgerCause>,
     trade: Option<TradeId>,
     ts: Timestamp,
 ) -> PositionSubscription {
@@ -87,7 +91,7 @@ pub(crate) type Figures = (BalanceView, Timestamp, Cash);
 pub(crate) fn balance_change(
     before: Option<Figures>,
     after: Figures,
-    cause: LedgerCause,
+    cause: Option<LedgerCause>,
     ts: Timestamp,
 ) -> BalanceChange {
     let user_balance = |(view, updated, notional): Figures| balance(&view, updated, notional);

@@ -32,6 +32,7 @@ mod portfolio;
 mod restart;
 mod smoke;
 mod snapshots;
+mod stream_order;
 mod streams;
 mod sync;
 mod ws;

@@ -294,6 +294,23 @@ async fn positions_and_balances_come_with_before_and_after() {
     // Only the trader's own changes.
     maker.place(limit("btc", "ORDER_INTENT_BUY_LONG", "0.20", 1)).await;
     ws.silent(QUIET).await;
+    // A resting order moves buying power with no ledger entry: a frame all the same, so the
+    // next frame's "before" is what a read showed.
+    trader.place(limit("btc", "ORDER_INTENT_BUY_LONG", "0.20", 1)).await;
+    let frame = ws.next().await;
+    let change = &payload(&frame, "bal", "SUBSCRIPTION_TYPE_ACCOUNT_BALANCE", "accountBalancesUpdate")["balanceChange"];
+    assert_eq!(change["beforeBalance"], balance);
+    assert_eq!(change["afterBalance"], trader.balance().await);
+    assert_eq!(change["entryType"], "LEDGER_ENTRY_TYPE_UNDEFINED");
+    assert_ne!(change["afterBalance"]["buyingPower"], balance["buyingPower"]);
+    // A reducing order changes the quantity available to sell.
+    trader.place(limit("rain", "ORDER_INTENT_SELL_LONG", "0.90", 1)).await;
+    let frame = ws.next().await;
+    let change = payload(&frame, "pos", "SUBSCRIPTION_TYPE_POSITION", "positionSubscription");
+    assert_eq!(change["beforePosition"], before);
+    assert_eq!(change["afterPosition"], trader.position("rain").await);
+    assert_eq!(change["entryType"], "LEDGER_ENTRY_TYPE_UNDEFINED");
+    assert_ne!(change["afterPosition"]["qtyAvailable"], before["qtyAvailable"]);
 }
 
 #[tokio::test]

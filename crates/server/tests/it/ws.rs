@@ -126,14 +126,17 @@ impl Ws {
         assert!(frames.is_empty(), "unexpected frames: {frames:?}");
     }
 
-    /// Frames (heartbeats included) until the connection ends, and how it ended.
+    /// Frames (heartbeats included) until the connection ends, and how it ended; it must
+    /// end within `wait`.
     pub(crate) async fn until_end(&mut self, wait: Duration) -> (Vec<Value>, Ended) {
+        let deadline = tokio::time::Instant::now() + wait;
         let mut frames = Vec::new();
         loop {
-            match self.recv(wait).await {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.recv(left).await {
                 Some(Ok(frame)) => frames.push(frame),
                 Some(Err(ended)) => return (frames, ended),
-                None => panic!("the connection did not end within {wait:?}"),
+                None => panic!("the connection did not end within {wait:?} ({} frames)", frames.len()),
             }
         }
     }
