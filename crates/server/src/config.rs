@@ -7,12 +7,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use engine::{MarketSpec, MarketState};
 use serde::Deserialize;
 use types::{Cash, Price, Qty, Rate, parse_units};
+
+use crate::streams::Limits as StreamLimits;
 
 /// Why a configuration was refused.
 #[derive(Debug, thiserror::Error)]
@@ -40,6 +43,8 @@ pub struct ConfigFile {
     #[serde(default)]
     pub fees: FeesFile,
     #[serde(default)]
+    pub streams: StreamsFile,
+    #[serde(default)]
     pub markets: Vec<MarketFile>,
     #[serde(default)]
     pub accounts: Vec<AccountFile>,
@@ -59,6 +64,19 @@ pub struct LimitsFile {
     pub requests_per_second_per_key: u32,
     #[serde(default = "default_max_block_time_s")]
     pub max_block_time_s: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamsFile {
+    #[serde(default = "default_heartbeat_s")]
+    pub heartbeat_interval_s: u64,
+    #[serde(default = "default_subscriptions_max")]
+    pub subscriptions_per_connection_max: u64,
+    #[serde(default = "default_connections_max")]
+    pub connections_per_key_max: u64,
+    #[serde(default = "default_outbound_max")]
+    pub outbound_frames_max: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,6 +138,18 @@ fn default_rps() -> u32 {
 fn default_max_block_time_s() -> u64 {
     10
 }
+fn default_heartbeat_s() -> u64 {
+    5
+}
+fn default_subscriptions_max() -> u64 {
+    10
+}
+fn default_connections_max() -> u64 {
+    16
+}
+fn default_outbound_max() -> u64 {
+    4_096
+}
 fn default_taker() -> String {
     "0.0695".into()
 }
@@ -152,6 +182,16 @@ impl Default for LimitsFile {
         LimitsFile { requests_per_second_per_key: default_rps(), max_block_time_s: default_max_block_time_s() }
     }
 }
+impl Default for StreamsFile {
+    fn default() -> StreamsFile {
+        StreamsFile {
+            heartbeat_interval_s: default_heartbeat_s(),
+            subscriptions_per_connection_max: default_subscriptions_max(),
+            connections_per_key_max: default_connections_max(),
+            outbound_frames_max: default_outbound_max(),
+        }
+    }
+}
 impl Default for FeesFile {
     fn default() -> FeesFile {
         FeesFile { taker_coefficient: default_taker(), maker_coefficient: default_maker() }
@@ -178,6 +218,8 @@ pub struct Config {
     /// Fee coefficients for markets this server creates.
     pub taker_rate: Rate,
     pub maker_rate: Rate,
+    /// The `[streams]` limits.
+    pub streams: StreamLimits,
 }
 
 /// One configured account.
@@ -238,6 +280,7 @@ impl Config {
         for market in &file.markets {
             markets.push(market_spec(market, taker_rate, maker_rate)?);
         }
+        let streams = stream_limits(&file.streams)?;
         let mut accounts = Vec::with_capacity(file.accounts.len());
         for account in file.accounts {
             accounts.push(account_config(account)?);
@@ -253,6 +296,7 @@ impl Config {
             demo: false,
             taker_rate,
             maker_rate,
+            streams,
         })
     }
 
@@ -281,6 +325,28 @@ fn invalid(message: String) -> ConfigError {
 fn units(text: &str, scale: u32, what: &str) -> Result<i64, ConfigError> {
     let value = parse_units(text, scale).map_err(|error| invalid(format!("{what}: {text:?}: {error}")))?;
     i64::try_from(value).map_err(|_| invalid(format!("{what}: {text:?} is out of range")))
+}
+
+/// `[streams]`: every key within its range, so no setting can stall or starve a connection.
+fn stream_limits(file: &StreamsFile) -> Result<StreamLimits, ConfigError> {
+    let within = |value: u64, key: &str, low: u64, high: u64| {
+        if (low..=high).contains(&value) {
+            Ok(value)
+        } else {
+            Err(invalid(format!("streams.{key}: {value} is not within {low}..={high}")))
+        }
+    };
+    let count = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+    let heartbeat = within(file.heartbeat_interval_s, "heartbeat_interval_s", 1, 3_600)?;
+    let subscriptions = within(file.subscriptions_per_connection_max, "subscriptions_per_connection_max", 1, 1_000)?;
+    let connections = within(file.connections_per_key_max, "connections_per_key_max", 1, 10_000)?;
+    let outbound = within(file.outbound_frames_max, "outbound_frames_max", 16, 1_000_000)?;
+    Ok(StreamLimits {
+        heartbeat: Duration::from_secs(heartbeat),
+        subscriptions_per_connection_max: count(subscriptions),
+        connections_per_key_max: count(connections),
+        outbound_frames_max: count(outbound),
+    })
 }
 
 fn market_spec(market: &MarketFile, taker_rate: Rate, maker_rate: Rate) -> Result<MarketSpec, ConfigError> {
@@ -359,7 +425,36 @@ mod tests {
         assert_eq!(config.max_block_time_s, 10);
         assert_eq!(config.taker_rate, Rate(69_500));
         assert_eq!(config.maker_rate, Rate(-12_500));
+        assert_eq!(config.streams, StreamLimits::default());
         assert!(!config.demo);
+    }
+
+    #[test]
+    fn stream_limits_are_read_and_each_bound_enforced() {
+        let text = "[streams]\nheartbeat_interval_s = 2\nsubscriptions_per_connection_max = 3\n\
+                    connections_per_key_max = 4\noutbound_frames_max = 64";
+        let limits = Config::parse(text).unwrap().streams;
+        assert_eq!(limits.heartbeat, Duration::from_secs(2));
+        assert_eq!(
+            (limits.subscriptions_per_connection_max, limits.connections_per_key_max, limits.outbound_frames_max),
+            (3, 4, 64)
+        );
+        for (key, bad) in [
+            ("heartbeat_interval_s", "0"),
+            ("heartbeat_interval_s", "3601"),
+            ("subscriptions_per_connection_max", "0"),
+            ("subscriptions_per_connection_max", "1001"),
+            ("connections_per_key_max", "0"),
+            ("connections_per_key_max", "10001"),
+            ("outbound_frames_max", "15"),
+            ("outbound_frames_max", "1000001"),
+            ("outbound_frames_max", "-1"),
+        ] {
+            let error = Config::parse(&format!("[streams]\n{key} = {bad}")).unwrap_err().to_string();
+            assert!(error.contains(key), "{key} = {bad}: {error}");
+        }
+        let error = Config::parse("[streams]\nheartbeat = 1").unwrap_err().to_string();
+        assert!(error.contains("unknown field"), "{error}");
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub(crate) enum ApiError {
     TooLarge,
     /// 429 / RESOURCE_EXHAUSTED, with `Retry-After` in whole seconds.
     TooManyRequests { retry_after_s: u64 },
+    /// 429 / RESOURCE_EXHAUSTED: a key's stream connections are all in use.
+    TooManyConnections(String),
     /// 501 / UNIMPLEMENTED: a known path with the wrong method.
     MethodNotAllowed,
     /// 503 / UNAVAILABLE: the journal cannot be written, or the server is stopping or full.
@@ -44,18 +46,19 @@ impl ApiError {
             ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, 16),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, 5),
             ApiError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, 3),
-            ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, 8),
+            ApiError::TooManyRequests { .. } | ApiError::TooManyConnections(_) => (StatusCode::TOO_MANY_REQUESTS, 8),
             ApiError::MethodNotAllowed => (StatusCode::NOT_IMPLEMENTED, 12),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, 14),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, 13),
         }
     }
 
-    fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         match self {
             ApiError::BadRequest(message)
             | ApiError::Unauthenticated(message)
             | ApiError::NotFound(message)
+            | ApiError::TooManyConnections(message)
             | ApiError::Unavailable(message) => message.clone(),
             ApiError::TooLarge => format!("request body is larger than {BODY_BYTES_MAX} bytes"),
             ApiError::TooManyRequests { .. } => "Too Many Requests".into(),

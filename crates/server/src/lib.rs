@@ -16,6 +16,7 @@
 //! - `wire`: conversions between engine values and protocol DTOs, one module per API group,
 //!   and request parsing with a typed `RequestError`.
 //! - `routes`: the handlers, by API group (orders, portfolio, account, markets).
+//! - `streams`: the WebSocket streams: the sequencer's tap, the fan-out thread, connections.
 //! - `seed`: config seeding and the demo.
 //! - `clock`: the wall clock (the only place it is read).
 
@@ -30,6 +31,7 @@ mod ratelimit;
 mod routes;
 mod seed;
 mod sequencer;
+mod streams;
 mod wire;
 
 use std::future::Future;
@@ -52,6 +54,8 @@ use crate::ratelimit::RateLimiter;
 pub use crate::seed::{NewKey, SeedError, new_key};
 use crate::sequencer::Sequencer;
 pub use crate::sequencer::{JournalStorage, RecoverError};
+pub use crate::streams::Limits as StreamLimits;
+use crate::streams::Streams;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +68,8 @@ pub enum StartError {
     Seed(#[from] seed::SeedError),
     #[error("starting the sequencer: {0}")]
     Thread(std::io::Error),
+    #[error("starting the stream fan-out: {0}")]
+    FanoutThread(std::io::Error),
 }
 
 /// Shared by every handler.
@@ -77,6 +83,7 @@ pub struct Shared {
     pub(crate) ip_limiter: RateLimiter,
     pub(crate) timestamp_window_ms: u64,
     pub(crate) max_block_time_s: u64,
+    pub(crate) streams: Streams,
 }
 
 impl std::ops::Deref for AppState {
@@ -90,6 +97,7 @@ impl std::ops::Deref for AppState {
 pub struct Server {
     state: AppState,
     sequencer: Option<JoinHandle<()>>,
+    fanout: Option<JoinHandle<()>>,
     /// The demo trader's key, when this start seeded the demo.
     pub demo_key: Option<NewKey>,
     /// Journal entries found at start-up.
@@ -137,6 +145,9 @@ impl Server {
         let fresh = recovered.entries == 0;
         let demo_key = if config.demo && fresh { Some(seed::seed_demo(&mut core, config, &data_dir)?) } else { None };
         seed::seed_config(&mut core, config)?;
+        let (items, fanout_items) = std::sync::mpsc::sync_channel(streams::FANOUT_QUEUE_MAX);
+        core.tap.attach(items);
+        let fanout = streams::spawn_fanout(fanout_items).map_err(StartError::FanoutThread)?;
         let (sequencer, thread) = sequencer::spawn(core).map_err(StartError::Thread)?;
         let state = AppState(Arc::new(Shared {
             sequencer,
@@ -145,10 +156,12 @@ impl Server {
             ip_limiter: RateLimiter::new(config.requests_per_second),
             timestamp_window_ms: config.timestamp_window_ms,
             max_block_time_s: config.max_block_time_s,
+            streams: Streams::new(config.streams),
         }));
         Ok(Server {
             state,
             sequencer: Some(thread),
+            fanout: Some(fanout),
             demo_key,
             recovered_entries: recovered.entries,
             replayed_entries: recovered.replayed,
@@ -169,19 +182,32 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let app = self.app().into_make_service_with_connect_info::<SocketAddr>();
+        let state = self.state.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Stream connections outlive their upgrade request: tell them to close (1001).
+            state.streams.stop();
+        };
         axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
         self.stop();
         Ok(())
     }
 
     /// Stops the sequencer and waits for it (idempotent). The sequencer finishes the queued
-    /// work and writes a snapshot of the final state (when snapshots are on).
+    /// work and writes a snapshot of the final state (when snapshots are on); the stream
+    /// fan-out then ends, closing every stream connection with 1001.
     pub fn stop(&mut self) {
+        self.state.streams.stop();
         if let Some(thread) = self.sequencer.take() {
             self.state.sequencer.stop();
             if thread.join().is_err() {
                 tracing::error!("the sequencer thread panicked");
             }
+        }
+        if let Some(thread) = self.fanout.take()
+            && thread.join().is_err()
+        {
+            tracing::error!("the stream fan-out thread panicked");
         }
     }
 }
@@ -198,6 +224,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(routes::orders::router())
         .merge(routes::portfolio::router())
+        .merge(streams::router())
         .merge(public)
         .route("/healthz", axum::routing::get(|| async { error::ApiJson(serde_json::json!({"status": "ok"})) }))
         .route("/v1/pmx/state", axum::routing::get(state_digest))

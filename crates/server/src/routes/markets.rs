@@ -32,7 +32,7 @@ pub(crate) fn router() -> Router<AppState> {
 
 fn market_json(engine: &Engine, market: &Market) -> protocol::Market {
     let best = |side| engine.best(market.id, side).map(|(price, _)| price);
-    wire::market(market, best(Side::Buy), best(Side::Sell))
+    wire::market(market.into(), best(Side::Buy), best(Side::Sell))
 }
 
 async fn list(
@@ -53,8 +53,8 @@ async fn list(
                 .iter()
                 .filter(|market| query.id.is_empty() || query.id.iter().any(|&id| i64::from(market.id.get()) == id))
                 .filter(|market| query.slug.is_empty() || query.slug.contains(&market.spec.slug))
-                .filter(|market| query.active.is_none_or(|active| wire::is_active(market) == active))
-                .filter(|market| query.closed.is_none_or(|closed| wire::is_closed(market) == closed))
+                .filter(|market| query.active.is_none_or(|active| wire::is_active((*market).into()) == active))
+                .filter(|market| query.closed.is_none_or(|closed| wire::is_closed((*market).into()) == closed))
                 .skip(offset)
                 .take(limit)
                 .map(|market| market_json(&core.engine, market))
@@ -112,7 +112,7 @@ async fn book(
     let market_data = with_slug(&state, slug, move |engine, market| {
         let bids = engine.depth(market.id, Side::Buy, usize::MAX);
         let offers = engine.depth(market.id, Side::Sell, usize::MAX);
-        wire::market_data(market, &bids, &offers, now)
+        wire::market_data(market.into(), &bids, &offers, now)
     })
     .await?;
     Ok(ApiJson(MarketBookResponse { market_data }))
@@ -122,7 +122,7 @@ async fn bbo(State(state): State<AppState>, Path(slug): Path<String>) -> Result<
     let market_data = with_slug(&state, slug, |engine, market| {
         let bids = engine.depth(market.id, Side::Buy, usize::MAX);
         let offers = engine.depth(market.id, Side::Sell, usize::MAX);
-        wire::market_data_lite(market, &bids, &offers)
+        wire::market_data_lite(market.into(), &bids, &offers)
     })
     .await?;
     Ok(ApiJson(MarketBboResponse { market_data }))
@@ -133,6 +133,6 @@ async fn settlement(
     Path(slug): Path<String>,
 ) -> Result<ApiJson<protocol::GetMarketSettlementResponse>, ApiError> {
     let not_settled = ApiError::NotFound(format!("market {slug:?} is not settled"));
-    let settled = with_slug(&state, slug, |_, market| wire::settlement(market)).await?;
+    let settled = with_slug(&state, slug, |_, market| wire::settlement(market.into())).await?;
     settled.map(ApiJson).ok_or(not_settled)
 }

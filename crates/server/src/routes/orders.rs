@@ -89,8 +89,8 @@ fn placed(core: &mut Core, applied: crate::sequencer::Applied<'_>, sync: bool) -
     Ok(Placed { id, executions, waiter })
 }
 
-fn market_of(core: &Core, market: Option<MarketId>) -> Option<&engine::Market> {
-    market.and_then(|id| core.engine.market(id))
+fn market_of(core: &Core, market: Option<MarketId>) -> Option<wire::MarketFacts<'_>> {
+    market.and_then(|id| core.engine.market(id)).map(Into::into)
 }
 
 /// Waits (at most `max_block`) for a final state, then returns every execution of the order.

@@ -83,7 +83,7 @@ async fn positions(
                 .take(limit)
                 .filter_map(|(market, view)| {
                     let market = core.engine.market(*market)?;
-                    Some((market.spec.slug.clone(), wire::position(view, market)))
+                    Some((market.spec.slug.clone(), wire::position(view, market.into())))
                 })
                 .collect();
             let end = start.saturating_add(limit);
@@ -142,7 +142,7 @@ async fn activities(
                     break;
                 }
                 let market = activity.market().and_then(|id| core.engine.market(id));
-                page.push(wire::activity(activity, account, market));
+                page.push(wire::activity(activity, account, market.map(Into::into)));
             }
             let next = skip + page.len();
             GetActivitiesResponse {

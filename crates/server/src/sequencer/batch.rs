@@ -135,7 +135,9 @@ fn run(mut core: Core, jobs: Receiver<Job>) {
         if batch.is_empty() {
             continue;
         }
-        if run_batch(&mut core, &mut batch) {
+        let stop = run_batch(&mut core, &mut batch);
+        core.tap.flush();
+        if stop {
             core.snapshot_at_stop();
             return;
         }

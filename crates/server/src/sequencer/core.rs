@@ -18,6 +18,7 @@ use super::snapshots::Snapshots;
 use super::waiters::Waiters;
 use crate::auth::{KeyEntry, Keys};
 use crate::history::History;
+use crate::streams::Tap;
 
 /// What the continuation of a write sees.
 pub(crate) struct Applied<'a> {
@@ -47,6 +48,8 @@ pub(crate) struct Core {
     pub(super) grants: Vec<KeyGrant>,
     /// Where snapshots go; `None` when they are off.
     pub(super) snapshots: Option<Snapshots>,
+    /// What the streams' subscribers watch, and what each command gave them.
+    pub tap: Tap,
 }
 
 /// Where the journal lives: the data directory's file, or (in tests) a fault-injecting store.
@@ -71,6 +74,7 @@ impl Core {
                 let result = self.engine.apply(command, &mut self.events);
                 self.history.record(command.ts, &self.events);
                 self.waiters.wake(&self.events);
+                self.tap.capture(&self.engine, &self.history, command.ts, &self.events);
                 result
             }
             Entry::Key(grant) => {

@@ -22,6 +22,7 @@ use super::snapshots::{Restored, SNAPSHOT_EVERY, Snapshots, load_snapshot};
 use super::waiters::Waiters;
 use crate::auth::Keys;
 use crate::history::History;
+use crate::streams::Tap;
 
 /// Journal entries handed from the reading to the applying stage of a replay at a time, and
 /// the most chunks in flight between them.
@@ -100,6 +101,7 @@ fn recover_with(
         events: Vec::new(),
         grants: Vec::new(),
         snapshots: snapshots.map(|(dir, every)| Snapshots::new(dir, covered, every)),
+        tap: Tap::default(),
     };
     for grant in restored_grants.into_iter().chain(grants) {
         let _ = core.apply(&Entry::Key(grant));

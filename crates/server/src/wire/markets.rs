@@ -1,26 +1,50 @@
 //! Markets, books, BBO, statistics and settlement on the wire.
 
-use engine::{Market, MarketState};
+use engine::{Market, MarketSpec, MarketState};
 use protocol::{
     Amount, BookEntry, GetMarketSettlementResponse, JsonNumber, MarketData, MarketDataLite, MarketMetadata, MarketSide,
     MarketStats, MarketStatus, PRICE_DP, SettlementPriceCalculationMethod, format_timestamp,
 };
-use types::{Price, Qty, Timestamp, format_units};
+use types::{MarketId, Price, Qty, Timestamp, format_units};
 
 use super::values::{QTY_DP, RATE_DP, qty_text};
 
+/// What the wire shows of a market: everything but its book. Borrowed from an engine
+/// `Market` on the sequencer, or from the streams' copy of one (`streams::MarketCard`), so
+/// that frames can be built off the sequencer thread with the same conversions.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MarketFacts<'a> {
+    pub id: MarketId,
+    pub spec: &'a MarketSpec,
+    pub state: MarketState,
+    pub settlement: Option<Price>,
+    pub stats: &'a engine::MarketStats,
+}
+
+impl<'a> From<&'a Market> for MarketFacts<'a> {
+    fn from(market: &'a Market) -> MarketFacts<'a> {
+        MarketFacts {
+            id: market.id,
+            spec: &market.spec,
+            state: market.state,
+            settlement: market.settlement,
+            stats: &market.stats,
+        }
+    }
+}
+
 /// True when the market accepts orders (`Market.active`).
-pub(crate) fn is_active(market: &Market) -> bool {
+pub(crate) fn is_active(market: MarketFacts<'_>) -> bool {
     market.state == MarketState::Open
 }
 
 /// True once trading has finished for good, i.e. the market settled (`Market.closed`).
-pub(crate) fn is_closed(market: &Market) -> bool {
+pub(crate) fn is_closed(market: MarketFacts<'_>) -> bool {
     market.state == MarketState::Expired
 }
 
 /// A market, with the current top of its book.
-pub(crate) fn market(market: &Market, best_bid: Option<Price>, best_ask: Option<Price>) -> protocol::Market {
+pub(crate) fn market(market: MarketFacts<'_>, best_bid: Option<Price>, best_ask: Option<Price>) -> protocol::Market {
     let spec = &market.spec;
     let (long_quote, short_quote) = quotes(best_bid, best_ask);
     let market_id = i32::try_from(market.id.get()).ok();
@@ -58,7 +82,7 @@ pub(crate) fn market(market: &Market, best_bid: Option<Price>, best_ask: Option<
 
 /// The full book: `bids` and `offers` are aggregated levels, best first.
 pub(crate) fn market_data(
-    market: &Market,
+    market: MarketFacts<'_>,
     bids: &[(Price, Qty)],
     offers: &[(Price, Qty)],
     ts: Timestamp,
@@ -78,7 +102,11 @@ pub(crate) fn market_data(
 
 /// The BBO. `bids` and `offers` are all the aggregated levels, best first: the depths count
 /// them and the share totals sum them (rounded down to 2 significant figures).
-pub(crate) fn market_data_lite(market: &Market, bids: &[(Price, Qty)], offers: &[(Price, Qty)]) -> MarketDataLite {
+pub(crate) fn market_data_lite(
+    market: MarketFacts<'_>,
+    bids: &[(Price, Qty)],
+    offers: &[(Price, Qty)],
+) -> MarketDataLite {
     let best = |levels: &[(Price, Qty)]| levels.first().map(|&(px, _)| px);
     let (best_bid, best_ask) = (best(bids), best(offers));
     let (long_quote, short_quote) = quotes(best_bid, best_ask);
@@ -109,14 +137,14 @@ pub(crate) fn market_data_lite(market: &Market, bids: &[(Price, Qty)], offers: &
 }
 
 /// The settlement reply, once the market has settled.
-pub(crate) fn settlement(market: &Market) -> Option<GetMarketSettlementResponse> {
+pub(crate) fn settlement(market: MarketFacts<'_>) -> Option<GetMarketSettlementResponse> {
     market.settlement.map(|value| GetMarketSettlementResponse {
         slug: market.spec.slug.clone(),
         settlement: JsonNumber::from_units_dp(i128::from(value.units()), PRICE_DP, PRICE_DP),
     })
 }
 
-fn market_stats(market: &Market) -> MarketStats {
+fn market_stats(market: MarketFacts<'_>) -> MarketStats {
     let stats = &market.stats;
     let settled = market.settlement.is_some();
     MarketStats {
@@ -158,7 +186,7 @@ pub(super) fn two_significant_figures(units: i128) -> i128 {
     leading * scale
 }
 
-fn market_status(market: &Market) -> MarketStatus {
+fn market_status(market: MarketFacts<'_>) -> MarketStatus {
     match market.state {
         MarketState::Open => MarketStatus::Open,
         MarketState::Preopen => MarketStatus::Unspecified,
@@ -178,7 +206,7 @@ fn market_state(state: MarketState) -> protocol::MarketState {
     }
 }
 
-pub(super) fn metadata(market: &Market) -> MarketMetadata {
+pub(super) fn metadata(market: MarketFacts<'_>) -> MarketMetadata {
     let spec = &market.spec;
     let text = |text: &str| (!text.is_empty()).then(|| text.to_owned());
     MarketMetadata {

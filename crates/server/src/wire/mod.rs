@@ -4,6 +4,7 @@
 //! - `orders`: engine orders and executions as wire `Order` and `Execution`;
 //! - `portfolio`: positions, balances and activities;
 //! - `markets`: markets, books, BBO, statistics and settlement;
+//! - `stream`: the streams' trade, position-change and balance-change payloads;
 //! - `values`: quantities, money, fee rates and the engine's enums as wire values;
 //! - `request`: requests to engine commands (new orders, modifies, close-position, slippage,
 //!   `maxBlockTime`, order ids), each failure a typed `RequestError`.
@@ -46,13 +47,15 @@ mod markets;
 mod orders;
 mod portfolio;
 mod request;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod values;
 
-pub(crate) use self::markets::{is_active, is_closed, market, market_data, market_data_lite, settlement};
+pub(crate) use self::markets::{MarketFacts, is_active, is_closed, market, market_data, market_data_lite, settlement};
 pub(crate) use self::orders::{execution, order};
 pub(crate) use self::portfolio::{activity, balance, position};
 pub(crate) use self::request::{
     RequestError, close_position, max_block_time, modify, modify_entry, new_order, order_id,
 };
+pub(crate) use self::stream::{Figures, balance_change, position_change, trade_update};

@@ -1,10 +1,10 @@
 //! Engine orders and executions as the wire's `Order` and `Execution`.
 
-use engine::{Market, Note};
+use engine::Note;
 use protocol::{Amount, PRICE_DP, format_timestamp};
 use types::Timestamp;
 
-use super::markets::metadata;
+use super::markets::{MarketFacts, metadata};
 use super::values::{
     basis_points, execution_type, order_intent, order_side, order_state, order_type, outcome_and_action, qty_number,
     qty_text, reject_reason, time_in_force, unsolicited_reason,
@@ -12,7 +12,7 @@ use super::values::{
 
 /// An order as the wire shows it. `market` is `None` only for an order rejected because its
 /// market is unknown; such an order has no `marketSlug`, metadata or commission rates.
-pub(crate) fn order(order: &engine::Order, market: Option<&Market>) -> protocol::Order {
+pub(crate) fn order(order: &engine::Order, market: Option<MarketFacts<'_>>) -> protocol::Order {
     let (outcome_side, action) = outcome_and_action(order.intent);
     protocol::Order {
         id: Some(order.id.to_string()),
@@ -41,7 +41,11 @@ pub(crate) fn order(order: &engine::Order, market: Option<&Market>) -> protocol:
 }
 
 /// An execution report at time `ts` (the time of the command that produced it).
-pub(crate) fn execution(execution: &engine::Execution, market: Option<&Market>, ts: Timestamp) -> protocol::Execution {
+pub(crate) fn execution(
+    execution: &engine::Execution,
+    market: Option<MarketFacts<'_>>,
+    ts: Timestamp,
+) -> protocol::Execution {
     let fill = execution.fill;
     protocol::Execution {
         id: Some(execution.id.to_string()),

@@ -1,6 +1,6 @@
 //! Positions, balances and activities on the wire.
 
-use engine::{BalanceView, CashKind, Market, Position, PositionView, Resolution, ResolutionSide, Trade};
+use engine::{BalanceView, CashKind, Position, PositionView, Resolution, ResolutionSide, Trade};
 use protocol::{
     AccountBalanceChange, AccountBalanceChangeStatus, Activity, ActivityType, Amount, PRICE_DP, PositionResolution,
     PositionResolutionSide, TradeState, UserBalance, UserPosition, format_timestamp,
@@ -9,15 +9,15 @@ use types::{AccountId, Cash, Qty, Timestamp};
 
 use crate::history;
 
-use super::markets::metadata;
+use super::markets::{MarketFacts, metadata};
 use super::values::{cash_number, qty_decimal};
 
 /// A position with its figures derived from open orders.
-pub(crate) fn position(view: &PositionView, market: &Market) -> UserPosition {
+pub(crate) fn position(view: &PositionView, market: MarketFacts<'_>) -> UserPosition {
     user_position(&view.position, view.available, Some(market))
 }
 
-fn user_position(position: &Position, available: Qty, market: Option<&Market>) -> UserPosition {
+fn user_position(position: &Position, available: Qty, market: Option<MarketFacts<'_>>) -> UserPosition {
     let net = position.net;
     let mark = market.and_then(|market| market.settlement.or(market.stats.last_trade_px));
     let cash_value = match mark.and_then(|mark| mark.notional(net)) {
@@ -72,7 +72,12 @@ pub(crate) fn balance(view: &BalanceView, last_updated: Timestamp, asset_notiona
 }
 
 /// One side of a trade as an activity: `aggressor` picks the taker's side, else the maker's.
-pub(super) fn trade_activity(trade: &Trade, aggressor: bool, market: Option<&Market>, ts: Timestamp) -> Activity {
+pub(super) fn trade_activity(
+    trade: &Trade,
+    aggressor: bool,
+    market: Option<MarketFacts<'_>>,
+    ts: Timestamp,
+) -> Activity {
     let side = if aggressor { &trade.taker } else { &trade.maker };
     let time = format_timestamp(ts);
     Activity {
@@ -96,7 +101,7 @@ pub(super) fn trade_activity(trade: &Trade, aggressor: bool, market: Option<&Mar
 }
 
 /// A position closed by settlement, as an activity.
-pub(super) fn resolution_activity(resolution: &Resolution, market: Option<&Market>, ts: Timestamp) -> Activity {
+pub(super) fn resolution_activity(resolution: &Resolution, market: Option<MarketFacts<'_>>, ts: Timestamp) -> Activity {
     let side = match resolution.side {
         ResolutionSide::Long => PositionResolutionSide::Long,
         ResolutionSide::Short => PositionResolutionSide::Short,
@@ -140,7 +145,7 @@ pub(super) fn cash_activity(kind: CashKind, amount: Cash, transaction: u64, ts: 
 }
 
 /// An entry of the history store's activity feed of `account`.
-pub(crate) fn activity(activity: &history::Activity, account: AccountId, market: Option<&Market>) -> Activity {
+pub(crate) fn activity(activity: &history::Activity, account: AccountId, market: Option<MarketFacts<'_>>) -> Activity {
     match activity {
         history::Activity::Trade { ts, trade, aggressor } => {
             debug_assert_eq!(if *aggressor { trade.taker.account } else { trade.maker.account }, account);

@@ -71,7 +71,7 @@ impl Exchange {
         self.events
             .iter()
             .filter_map(|event| match event {
-                Event::Execution(e) => Some(execution(e, market(e.order.market), self.ts)),
+                Event::Execution(e) => Some(execution(e, market(e.order.market).map(Into::into), self.ts)),
                 _ => None,
             })
             .map(|e| serde_json::to_value(e).unwrap())
@@ -151,7 +151,7 @@ fn close_position_matches_the_documented_exchange() {
     // The trader is flat; the position stays listed with its realized P&L.
     let view = x.engine.position(trader, market_id).unwrap();
     let market = x.engine.market(market_id).unwrap();
-    let wire = serde_json::to_value(position(&view, market)).unwrap();
+    let wire = serde_json::to_value(position(&view, market.into())).unwrap();
     // Bought 10 @ 0.50, sold 6 @ 0.55 and 4 @ 0.54: +0.46 before fees.
     assert_contains(
         &wire,
@@ -182,7 +182,7 @@ fn resting_order_position_balance_and_book() {
     );
     let market = x.engine.market(market_id).unwrap();
     let resting = *x.engine.order(id).unwrap();
-    let wire = serde_json::to_value(order(&resting, Some(market))).unwrap();
+    let wire = serde_json::to_value(order(&resting, Some(market.into()))).unwrap();
     assert_eq!(
         wire,
         json!({"id": id.to_string(), "marketSlug":"m","side":"ORDER_SIDE_SELL","type":"ORDER_TYPE_LIMIT",
@@ -197,7 +197,7 @@ fn resting_order_position_balance_and_book() {
     );
 
     let view = x.engine.position(alice, market_id).unwrap();
-    let wire = serde_json::to_value(position(&view, market)).unwrap();
+    let wire = serde_json::to_value(position(&view, market.into())).unwrap();
     assert_contains(
         &wire,
         &json!({"netPosition":"2","netPositionDecimal":"2.0000","qtyAvailable":"1","qtyAvailableDecimal":"1.0000",
@@ -222,7 +222,7 @@ fn resting_order_position_balance_and_book() {
 
     let bids = x.engine.depth(market_id, Side::Buy, usize::MAX);
     let offers = x.engine.depth(market_id, Side::Sell, usize::MAX);
-    let book = serde_json::to_value(market_data(market, &bids, &offers, x.ts)).unwrap();
+    let book = serde_json::to_value(market_data(market.into(), &bids, &offers, x.ts)).unwrap();
     assert_eq!(book["bids"], json!([]));
     assert_eq!(
         book["offers"],
@@ -232,7 +232,7 @@ fn resting_order_position_balance_and_book() {
     assert_eq!(book["stats"]["lastTradePx"], json!({"value":"0.40","currency":"USD"}));
     assert_eq!(book["stats"]["sharesTraded"], json!("2"));
     assert_eq!(book["stats"]["openInterest"], json!("2"));
-    let bbo = serde_json::to_value(market_data_lite(market, &bids, &offers)).unwrap();
+    let bbo = serde_json::to_value(market_data_lite(market.into(), &bids, &offers)).unwrap();
     assert_contains(
         &bbo,
         &json!({"marketSlug":"m","bestAsk":{"value":"0.40","currency":"USD"},"bidDepth":0,"askDepth":2,
@@ -244,7 +244,7 @@ fn resting_order_position_balance_and_book() {
     assert!(bbo.get("bestBid").is_none() && bbo.get("shortQuote").is_none());
 
     let best = |side| x.engine.best(market_id, side).map(|(px, _)| px);
-    let listed = serde_json::to_value(super::market(market, best(Side::Buy), best(Side::Sell))).unwrap();
+    let listed = serde_json::to_value(super::market(market.into(), best(Side::Buy), best(Side::Sell))).unwrap();
     assert_contains(
         &listed,
         &json!({"id": market_id.to_string(),"slug":"m","active":true,"closed":false,"status":"MARKET_STATUS_OPEN",
@@ -254,7 +254,7 @@ fn resting_order_position_balance_and_book() {
         &[],
         "market",
     );
-    assert_eq!(settlement(market), None);
+    assert_eq!(settlement(market.into()), None);
 }
 
 #[test]
@@ -296,7 +296,7 @@ fn activities_rejects_and_settlement() {
         })
         .unwrap();
     let market = x.engine.market(market_id).unwrap();
-    let taker = serde_json::to_value(trade_activity(&trade, true, Some(market), x.ts)).unwrap();
+    let taker = serde_json::to_value(trade_activity(&trade, true, Some(market.into()), x.ts)).unwrap();
     assert_eq!(
         taker,
         json!({"type":"ACTIVITY_TYPE_TRADE","trade":{"id":trade.id.to_string(),"marketSlug":"m",
@@ -304,11 +304,11 @@ fn activities_rejects_and_settlement() {
                "price":{"value":"0.30","currency":"USD"},"qty":"4","qtyDecimal":"4.0000","isAggressor":true,
                "costBasis":{"value":"1.20","currency":"USD"},"realizedPnl":{"value":"0.00","currency":"USD"}}})
     );
-    let maker = serde_json::to_value(trade_activity(&trade, false, Some(market), x.ts)).unwrap();
+    let maker = serde_json::to_value(trade_activity(&trade, false, Some(market.into()), x.ts)).unwrap();
     assert_eq!(maker["trade"]["isAggressor"], json!(false));
     assert_eq!(maker["trade"]["costBasis"], json!({"value":"-1.20","currency":"USD"}));
     let history = history::Activity::Trade { ts: x.ts, trade, aggressor: false };
-    assert_eq!(serde_json::to_value(activity(&history, bob, Some(market))).unwrap(), maker);
+    assert_eq!(serde_json::to_value(activity(&history, bob, Some(market.into()))).unwrap(), maker);
 
     x.apply(Op::SettleMarket { market: market_id, value: Price::ONE });
     let resolution = x
@@ -320,7 +320,7 @@ fn activities_rejects_and_settlement() {
         })
         .unwrap();
     let market = x.engine.market(market_id).unwrap();
-    let wire = serde_json::to_value(resolution_activity(&resolution, Some(market), x.ts)).unwrap();
+    let wire = serde_json::to_value(resolution_activity(&resolution, Some(market.into()), x.ts)).unwrap();
     assert_eq!(wire["type"], json!("ACTIVITY_TYPE_POSITION_RESOLUTION"));
     let resolved = &wire["positionResolution"];
     assert_eq!(resolved["side"], json!("POSITION_RESOLUTION_SIDE_LONG"));
@@ -328,14 +328,17 @@ fn activities_rejects_and_settlement() {
     assert_eq!(resolved["beforePosition"]["cashValue"], json!({"value":"4.00","currency":"USD"}));
     assert_eq!(resolved["afterPosition"]["netPositionDecimal"], json!("0.0000"));
     assert_eq!(resolved["afterPosition"]["expired"], json!(true));
-    assert_eq!(serde_json::to_value(settlement(market)).unwrap(), json!({"slug":"m","settlement":number("1.0000")}));
-    let bbo = serde_json::to_value(market_data_lite(market, &[], &[])).unwrap();
+    assert_eq!(
+        serde_json::to_value(settlement(market.into())).unwrap(),
+        json!({"slug":"m","settlement":number("1.0000")})
+    );
+    let bbo = serde_json::to_value(market_data_lite(market.into(), &[], &[])).unwrap();
     assert_eq!(bbo["settlementPx"], json!({"value":"1.0000","currency":"USD"}));
     assert_eq!(bbo["state"], json!("MARKET_STATE_EXPIRED"));
-    let listed = serde_json::to_value(super::market(market, None, None)).unwrap();
+    let listed = serde_json::to_value(super::market(market.into(), None, None)).unwrap();
     assert_eq!((&listed["active"], &listed["closed"]), (&json!(false), &json!(true)));
     assert_eq!(listed["status"], json!("MARKET_STATUS_RESOLVED"));
-    let book = serde_json::to_value(market_data(market, &[], &[], x.ts)).unwrap();
+    let book = serde_json::to_value(market_data(market.into(), &[], &[], x.ts)).unwrap();
     assert_eq!(
         book["stats"]["settlementPriceCalculationMethod"],
         json!("SETTLEMENT_PRICE_CALCULATION_METHOD_EVENT_TIER_1")

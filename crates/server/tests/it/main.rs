@@ -13,6 +13,10 @@
 //! - `sync`: synchronousExecution waits, timeouts and late fills.
 //! - `disk_faults`: a journal that cannot be written: 503 for writes, reads served, recovery.
 //! - `snapshots`: snapshot plus journal tail equals full replay; damaged snapshots skipped.
+//! - `ws`: the WebSocket test client.
+//! - `streams`: the streams' protocol: upgrade, every subscription type, limits, bad frames.
+//! - `stream_order`: the streams' consistency: durability, journal order, snapshot boundary
+//!   under concurrent trading, slow consumers, restarts.
 
 #![expect(clippy::disallowed_methods, reason = "the tests sign requests with the wall clock's time")]
 
@@ -28,4 +32,6 @@ mod portfolio;
 mod restart;
 mod smoke;
 mod snapshots;
+mod streams;
 mod sync;
+mod ws;
