@@ -162,6 +162,11 @@ impl Watching {
         line.expect("a line within 20 s").unwrap().expect("pmx is still running")
     }
 
+    /// The next line on stdout within `wait`, if one comes.
+    pub(crate) async fn line_within(&mut self, wait: Duration) -> Option<String> {
+        tokio::time::timeout(wait, self.stdout.next_line()).await.ok().and_then(Result::ok).flatten()
+    }
+
     /// Sends SIGINT (Ctrl-C) and waits for the exit: what it did, with the rest of its output.
     pub(crate) async fn interrupt(self) -> Run {
         let pid = self.child.id().expect("still running");
