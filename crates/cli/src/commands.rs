@@ -15,6 +15,7 @@
 //! - The direction is either `--intent` or the pair ACTION OUTCOME (`buy yes`, `sell no`),
 //!   sent as `intent` or as `action` + `outcomeSide`, as given.
 //! - The order type defaults to limit when `--price` is given, market otherwise.
+//! - `watch` streams until Ctrl-C (see `watch`); it prints as it goes, so it returns no output.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -27,14 +28,15 @@ use protocol::{
     ClosePositionOrderRequest, ClosePositionOrderResponse, CreateOrderRequest, CreateOrderResponse, Execution,
     GetAccountBalancesResponse, GetActivitiesResponse, GetMarketResponse, GetMarketSettlementResponse,
     GetMarketsResponse, GetOpenOrdersResponse, GetOrderResponse, GetUserPositionsResponse, Int64Text, JsonNumber,
-    ManualOrderIndicator, MarketBboResponse, MarketBookResponse, MarketsQuery, ModifyOrderRequest, OpenOrdersQuery,
-    OrderAction, OrderIntent, OrderState, OrderType, OutcomeSide, PositionsQuery, PreviewOrderRequest,
-    PreviewOrderResponse, SlippageTolerance, SortOrder, TimeInForce,
+    MARKETS_PER_SUBSCRIPTION_MAX, ManualOrderIndicator, MarketBboResponse, MarketBookResponse, MarketsQuery,
+    ModifyOrderRequest, OpenOrdersQuery, OrderAction, OrderIntent, OrderState, OrderType, OutcomeSide, PositionsQuery,
+    PreviewOrderRequest, PreviewOrderResponse, SlippageTolerance, SortOrder, Subscribe, SubscriptionType, TimeInForce,
 };
 use serde::de::DeserializeOwned;
 
 use crate::credentials;
 use crate::render;
+use crate::watch;
 
 /// Where and how to reach the API; flattened into every trading command.
 #[derive(Args, Debug)]
@@ -94,6 +96,53 @@ pub(crate) enum TradeCommand {
     Activities(ActivitiesArgs),
     /// Show account balances
     Balances(ConnectionArgs),
+    /// Follow a stream, one line per event, until Ctrl-C
+    Watch {
+        #[command(subcommand)]
+        command: WatchCommand,
+    },
+}
+
+/// The streams `pmx watch` follows (all signed: both streams need a key).
+#[derive(Subcommand, Debug)]
+pub(crate) enum WatchCommand {
+    /// A market's book on every change: the top levels of each side and their count
+    Book(WatchBookArgs),
+    /// Every trade in these markets
+    Trades(WatchTradesArgs),
+    /// Your orders' executions: new, fills, cancels, rejects
+    Orders(WatchOrdersArgs),
+    /// Your balance and buying power, then every change and its cause
+    Balances(ConnectionArgs),
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct WatchBookArgs {
+    /// Market slug
+    slug: String,
+    /// Levels shown per side
+    #[arg(long, default_value_t = 3)]
+    depth: usize,
+    #[command(flatten)]
+    connection: Connection,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct WatchTradesArgs {
+    /// Market slugs (1 to 100)
+    #[arg(required = true, value_name = "SLUG")]
+    slugs: Vec<String>,
+    #[command(flatten)]
+    connection: Connection,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct WatchOrdersArgs {
+    /// Only orders in these markets (repeatable; default every market)
+    #[arg(long = "market", value_name = "SLUG")]
+    markets: Vec<String>,
+    #[command(flatten)]
+    connection: Connection,
 }
 
 #[derive(Subcommand, Debug)]
@@ -805,6 +854,35 @@ async fn execute(command: TradeCommand) -> Result<String, CliError> {
             let session = Session::signed(&args.connection)?;
             let raw = session.send(Call::balances()).await?;
             session.show(&raw, |reply: GetAccountBalancesResponse| render::balances(&reply.balances))
+        }
+        TradeCommand::Watch { command } => {
+            let (connection, name, kind, slugs, depth) = match command {
+                WatchCommand::Book(args) => {
+                    (args.connection, "book", SubscriptionType::MarketData, vec![args.slug], args.depth)
+                }
+                WatchCommand::Trades(args) => {
+                    if args.slugs.len() > MARKETS_PER_SUBSCRIPTION_MAX {
+                        return Err(CliError::Usage(format!(
+                            "at most {MARKETS_PER_SUBSCRIPTION_MAX} markets in one watch"
+                        )));
+                    }
+                    (args.connection, "trades", SubscriptionType::Trade, args.slugs, 0)
+                }
+                WatchCommand::Orders(args) => (args.connection, "orders", SubscriptionType::Order, args.markets, 0),
+                WatchCommand::Balances(args) => {
+                    (args.connection, "balances", SubscriptionType::AccountBalance, Vec::new(), 0)
+                }
+            };
+            let session = Session::signed(&connection)?;
+            let subscribe = Subscribe {
+                request_id: format!("pmx-watch-{name}"),
+                subscription_type: kind,
+                market_slugs: slugs,
+                responses_debounced: false,
+            };
+            let view = watch::View { depth, json: session.json };
+            watch::run(&session.client, kind.stream(), subscribe, view).await?;
+            Ok(String::new())
         }
     }
 }

@@ -7,17 +7,20 @@
 //! - Trading commands, against any server speaking the API (`--url`, default the real
 //!   Polymarket US hosts): `markets`, `market`, `book`, `bbo`, `settlement`, `health`,
 //!   `order create|get|cancel|modify`, `orders`, `cancel-all`, `preview`, `close-position`,
-//!   `positions`, `activities`, `balances`. See `commands`.
+//!   `positions`, `activities`, `balances`; `watch book|trades|orders|balances` follows a
+//!   stream. See `commands`.
 //!
 //! Parts:
 //! - `commands`: the trading commands' flags and what they do.
 //! - `credentials`: where the API key comes from (flags, file, environment).
-//! - `render`: the readable views of replies; `table`: aligned tables.
+//! - `watch`: following a stream until Ctrl-C.
+//! - `render`: the readable views of replies and stream events; `table`: aligned tables.
 
 mod commands;
 mod credentials;
 mod render;
 mod table;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,20 +1,21 @@
 //! The readable (non-`--json`) views of the API's objects: tables of markets, book levels,
-//! orders, executions, positions, activities and balances, and key/value blocks for one
-//! market, one order and a BBO.
+//! orders, executions, positions, activities and balances, key/value blocks for one
+//! market, one order and a BBO, and one line per stream event (`stream_lines`).
 //!
 //! Enum values are shown short and lower-case (`ORDER_STATE_PARTIALLY_FILLED` becomes
 //! `partially-filled`, as the CLI's own flags spell them); numbers and prices are the
 //! server's decimal text, unchanged; times drop their fraction (`2026-09-25 14:03:07`, UTC).
 
 use protocol::{
-    Activity, Amount, Execution, JsonNumber, Market, MarketData, MarketDataLite, Order, UserBalance, UserPosition,
+    AccountBalancesUpdate, Activity, Amount, BookEntry, Execution, JsonNumber, Market, MarketData, MarketDataLite,
+    Order, Payload, PositionSubscription, ServerFrame, TradeUpdate, UserBalance, UserPosition,
 };
 
 use crate::table::{Align, Table, cell, key_values};
 
 /// A wire enum string without its type prefix, lower-case, `_` as `-`.
 pub(crate) fn short(wire: &str) -> String {
-    const PREFIXES: [&str; 12] = [
+    const PREFIXES: [&str; 13] = [
         "ORDER_STATE_",
         "ORDER_INTENT_",
         "ORDER_SIDE_",
@@ -27,6 +28,7 @@ pub(crate) fn short(wire: &str) -> String {
         "ACTIVITY_TYPE_",
         "POSITION_RESOLUTION_SIDE_",
         "ACCOUNT_BALANCE_CHANGE_STATUS_",
+        "LEDGER_ENTRY_TYPE_",
     ];
     let text = PREFIXES.iter().find_map(|prefix| wire.strip_prefix(prefix)).unwrap_or(wire);
     text.to_ascii_lowercase().replace('_', "-")
@@ -345,6 +347,168 @@ pub(crate) fn balances(balances: &[UserBalance]) -> String {
     table.render()
 }
 
+// Streams: one line per event, fields separated by two spaces, missing ones left out.
+
+/// The lines of one stream frame (each ending in a newline); empty for a heartbeat, an error
+/// frame (the caller reports it) or a frame pmx does not know. A book shows at most `depth`
+/// levels a side.
+pub(crate) fn stream_lines(frame: &ServerFrame, depth: usize) -> String {
+    let ServerFrame::Data { payload, .. } = frame else { return String::new() };
+    let lines: Vec<String> = match payload {
+        Payload::MarketData(data) => vec![book_line(data, depth)],
+        Payload::MarketDataLite(data) => vec![line(&[
+            data.market_slug.clone(),
+            enum_text(data.state.map(|state| state.as_str())),
+            Some(format!("bid {}", cell(price(data.best_bid.as_ref())))),
+            Some(format!("ask {}", cell(price(data.best_ask.as_ref())))),
+            data.last_trade_px.as_ref().map(|px| format!("last {}", px.value)),
+        ])],
+        Payload::Trade(trade) => vec![trade_line(trade)],
+        Payload::OrderUpdate(update) => vec![execution_line(&update.execution)],
+        Payload::OrderSnapshot(snapshot) => {
+            let mut lines: Vec<String> = snapshot
+                .orders
+                .iter()
+                .map(|order| line(&[Some("open".to_owned()), order_summary(order), order_size(order)]))
+                .collect();
+            if snapshot.eof {
+                lines.push("end of open orders".to_owned());
+            }
+            lines
+        }
+        Payload::Position(position) => vec![position_line(position)],
+        Payload::BalancesSnapshot(snapshot) => {
+            snapshot.balances.iter().map(|balance| balance_line(None, balance, Some("snapshot".to_owned()))).collect()
+        }
+        Payload::BalancesUpdate(update) => vec![balance_update_line(update)],
+    };
+    lines.into_iter().map(|line| line + "\n").collect()
+}
+
+/// The present fields, two spaces apart.
+fn line(fields: &[Option<String>]) -> String {
+    fields.iter().flatten().filter(|field| !field.is_empty()).cloned().collect::<Vec<_>>().join("  ")
+}
+
+fn levels(side: &str, entries: &[BookEntry], depth: usize) -> String {
+    if entries.is_empty() {
+        return format!("{side} none");
+    }
+    let shown: Vec<String> = entries
+        .iter()
+        .take(depth)
+        .map(|entry| format!("{} x {}", cell(price(entry.px.as_ref())), cell(entry.qty.as_ref())))
+        .collect();
+    let count = entries.len();
+    format!("{side} {} ({count} level{})", shown.join(", "), if count == 1 { "" } else { "s" })
+}
+
+fn book_line(data: &MarketData, depth: usize) -> String {
+    line(&[
+        time(data.transact_time.as_deref()),
+        data.market_slug.clone(),
+        enum_text(data.state.map(|state| state.as_str())),
+        Some(levels("bid", &data.bids, depth)),
+        Some(levels("ask", &data.offers, depth)),
+    ])
+}
+
+fn trade_line(trade: &TradeUpdate) -> String {
+    let taker = trade.taker.as_ref().map(|taker| {
+        let side = enum_text(taker.side.map(|side| side.as_str()));
+        let intent = enum_text(taker.intent.map(|intent| intent.as_str()));
+        format!("taker {}/{}", cell(side), cell(intent))
+    });
+    line(&[
+        time(trade.trade_time.as_deref()),
+        trade.market_slug.clone(),
+        Some(format!("price {}", cell(price(trade.price.as_ref())))),
+        Some(format!("qty {}", cell(price(trade.quantity.as_ref())))),
+        taker,
+    ])
+}
+
+/// `order ID  MARKET  INTENT  STATE`.
+fn order_summary(order: &Order) -> Option<String> {
+    Some(line(&[
+        Some(format!("order {}", cell(order.id.as_ref()))),
+        order.market_slug.clone(),
+        enum_text(order.intent.map(|intent| intent.as_str())),
+        enum_text(order.state.map(|state| state.as_str())),
+    ]))
+}
+
+/// `filled CUM of QTY` (or of the cash of a cash-sized order), and the limit price.
+fn order_size(order: &Order) -> Option<String> {
+    let of =
+        number(order.quantity.as_ref()).or_else(|| price(order.cash_order_qty.as_ref()).map(|cash| format!("${cash}")));
+    let filled =
+        format!("filled {} of {}", number(order.cum_quantity.as_ref()).unwrap_or_else(|| "0".to_owned()), cell(of));
+    Some(match &order.price {
+        Some(limit) => format!("{filled}  limit {}", limit.value),
+        None => filled,
+    })
+}
+
+fn execution_line(execution: &Execution) -> String {
+    let fill =
+        execution.last_shares.as_ref().map(|shares| format!("{shares} @ {}", cell(price(execution.last_px.as_ref()))));
+    let note = match (&execution.order_reject_reason, &execution.text) {
+        (Some(reason), _) => Some(short(reason.as_str())),
+        (None, text) => text.clone(),
+    };
+    let order = execution.order.as_ref();
+    line(&[
+        time(execution.transact_time.as_deref()),
+        enum_text(execution.execution_type.map(|kind| kind.as_str())),
+        order.and_then(order_summary),
+        fill,
+        order.and_then(order_size),
+        note,
+    ])
+}
+
+fn position_line(position: &PositionSubscription) -> String {
+    let net = |position: Option<&UserPosition>| {
+        cell(position.and_then(|position| position.net_position_decimal.as_ref().or(position.net_position.as_ref())))
+    };
+    let market = [&position.after_position, &position.before_position]
+        .into_iter()
+        .flatten()
+        .find_map(|position| position.market_metadata.as_ref().and_then(|metadata| metadata.slug.clone()));
+    line(&[
+        time(position.update_time.as_deref()),
+        market,
+        Some(format!(
+            "position {} -> {}",
+            net(position.before_position.as_ref()),
+            net(position.after_position.as_ref())
+        )),
+        enum_text(position.entry_type.map(|kind| kind.as_str())),
+        position.trade_id.as_ref().map(|id| format!("trade {id}")),
+    ])
+}
+
+fn balance_line(when: Option<String>, balance: &UserBalance, cause: Option<String>) -> String {
+    line(&[
+        when,
+        balance.currency.clone(),
+        Some(format!("balance {}", cell(number(balance.current_balance.as_ref())))),
+        Some(format!("buying power {}", cell(number(balance.buying_power.as_ref())))),
+        cause,
+    ])
+}
+
+fn balance_update_line(update: &AccountBalancesUpdate) -> String {
+    let change = &update.balance_change;
+    let cause = enum_text(change.entry_type.map(|kind| kind.as_str()));
+    let when = time(change.update_time.as_deref());
+    match &change.after_balance {
+        Some(after) => balance_line(when, after, cause),
+        None => line(&[when, Some("balance changed".to_owned()), cause]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,5 +521,64 @@ mod tests {
         assert_eq!(short("SOMETHING_ELSE"), "something-else");
         assert_eq!(time(Some("2026-09-25T14:03:07.250Z")).as_deref(), Some("2026-09-25 14:03:07"));
         assert_eq!(time(Some("yesterday")).as_deref(), Some("yesterday"));
+    }
+
+    fn lines(frame: &str, depth: usize) -> String {
+        stream_lines(&ServerFrame::parse(frame).unwrap(), depth)
+    }
+
+    #[test]
+    fn a_book_frame_is_one_line_of_top_levels() {
+        let frame = r#"{"requestId":"b","subscriptionType":"SUBSCRIPTION_TYPE_MARKET_DATA","marketData":{
+            "marketSlug":"rain","state":"MARKET_STATE_OPEN","transactTime":"2026-09-25T14:03:07.250Z",
+            "bids":[{"px":{"value":"0.45","currency":"USD"},"qty":"3"},{"px":{"value":"0.40","currency":"USD"},"qty":"5"}],
+            "offers":[{"px":{"value":"0.55","currency":"USD"},"qty":"7"}]}}"#;
+        assert_eq!(
+            lines(frame, 3),
+            "2026-09-25 14:03:07  rain  open  bid 0.45 x 3, 0.40 x 5 (2 levels)  ask 0.55 x 7 (1 level)\n"
+        );
+        assert_eq!(
+            lines(frame, 1),
+            "2026-09-25 14:03:07  rain  open  bid 0.45 x 3 (2 levels)  ask 0.55 x 7 (1 level)\n"
+        );
+        let empty = r#"{"requestId":"b","marketData":{"marketSlug":"rain","bids":[],"offers":[]}}"#;
+        assert_eq!(lines(empty, 3), "rain  bid none  ask none\n");
+    }
+
+    #[test]
+    fn trades_orders_and_balances_are_one_line_each() {
+        let trade = r#"{"requestId":"t","subscriptionType":"SUBSCRIPTION_TYPE_TRADE","trade":{"marketSlug":"rain",
+            "price":{"value":"0.55","currency":"USD"},"quantity":{"value":"7","currency":"USD"},
+            "tradeTime":"2026-09-25T14:03:07Z","maker":{"side":"ORDER_SIDE_SELL","intent":"ORDER_INTENT_BUY_SHORT"},
+            "taker":{"side":"ORDER_SIDE_BUY","intent":"ORDER_INTENT_BUY_LONG"}}}"#;
+        assert_eq!(lines(trade, 0), "2026-09-25 14:03:07  rain  price 0.55  qty 7  taker buy/buy-long\n");
+
+        let fill = r#"{"requestId":"o","orderSubscriptionUpdate":{"execution":{"id":"e1","type":"EXECUTION_TYPE_PARTIAL_FILL",
+            "lastShares":"3","lastPx":{"value":"0.55","currency":"USD"},"transactTime":"2026-09-25T14:03:07Z",
+            "order":{"id":"12","marketSlug":"rain","intent":"ORDER_INTENT_BUY_LONG","state":"ORDER_STATE_PARTIALLY_FILLED",
+            "price":{"value":"0.55","currency":"USD"},"quantity":10,"cumQuantity":3}}}}"#;
+        assert_eq!(
+            lines(fill, 0),
+            "2026-09-25 14:03:07  partial-fill  order 12  rain  buy-long  partially-filled  3 @ 0.55  filled 3 of 10  limit 0.55\n"
+        );
+        let reject = r#"{"requestId":"o","orderSubscriptionUpdate":{"execution":{"type":"EXECUTION_TYPE_REJECTED",
+            "orderRejectReason":"ORD_REJECT_REASON_PRICE_OUT_OF_BOUNDS","order":{"id":"13","state":"ORDER_STATE_REJECTED","quantity":5}}}}"#;
+        assert_eq!(lines(reject, 0), "rejected  order 13  rejected  filled 0 of 5  price-out-of-bounds\n");
+
+        let snapshot = r#"{"requestId":"b","accountBalancesSnapshot":{"balances":[
+            {"currentBalance":1000,"currency":"USD","buyingPower":990.5}]}}"#;
+        assert_eq!(lines(snapshot, 0), "USD  balance 1000  buying power 990.5  snapshot\n");
+        let update = r#"{"requestId":"b","accountBalancesUpdate":{"balanceChange":{
+            "beforeBalance":{"currentBalance":1000,"currency":"USD","buyingPower":990.5},
+            "afterBalance":{"currentBalance":994.5,"currency":"USD","buyingPower":984.5},
+            "entryType":"LEDGER_ENTRY_TYPE_ORDER_EXECUTION","updateTime":"2026-09-25T14:03:07Z"}}}"#;
+        assert_eq!(lines(update, 0), "2026-09-25 14:03:07  USD  balance 994.5  buying power 984.5  order-execution\n");
+    }
+
+    #[test]
+    fn heartbeats_and_errors_print_nothing() {
+        assert_eq!(lines(protocol::HEARTBEAT_FRAME, 3), "");
+        assert_eq!(lines(r#"{"requestId":"x","error":"no"}"#, 3), "");
+        assert_eq!(lines(r#"{"rfqEvent":{}}"#, 3), "");
     }
 }

@@ -7,6 +7,7 @@
 //! trailing `/` is dropped, and a path prefix is kept in the URL but not signed (the signature
 //! covers the API path only, as in the Python SDK).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use protocol::HEADER_CORRELATION_ID;
@@ -17,6 +18,7 @@ use crate::call::{Body, Call, Host, Method};
 use crate::credentials::Credentials;
 use crate::error::{ApiError, Error};
 use crate::retry::{self, RetryPolicy};
+use crate::stream::ReconnectPolicy;
 
 /// The real signed API host.
 pub const DEFAULT_API_URL: &str = "https://api.polymarket.us";
@@ -33,6 +35,11 @@ pub struct Client {
     gateway_url: String,
     credentials: Option<Credentials>,
     retry: RetryPolicy,
+    pub(crate) reconnect: ReconnectPolicy,
+    /// The TLS configuration of this client, shared by its HTTP calls and its streams.
+    pub(crate) tls: Arc<rustls::ClientConfig>,
+    pub(crate) timeout: Duration,
+    pub(crate) user_agent: String,
 }
 
 /// Settings of a `Client`.
@@ -42,6 +49,7 @@ pub struct ClientBuilder {
     gateway_url: String,
     credentials: Option<Credentials>,
     retry: RetryPolicy,
+    reconnect: ReconnectPolicy,
     timeout: Duration,
     connect_timeout: Duration,
     user_agent: String,
@@ -54,6 +62,7 @@ impl Default for ClientBuilder {
             gateway_url: DEFAULT_GATEWAY_URL.to_owned(),
             credentials: None,
             retry: RetryPolicy::default(),
+            reconnect: ReconnectPolicy::default(),
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: Duration::from_secs(10),
             user_agent: concat!("pmx-client/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -106,7 +115,14 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of one attempt, connection included (default 30 s).
+    /// How a `Subscriber` reconnects a dropped stream (see `ReconnectPolicy`).
+    pub fn reconnect_policy(mut self, reconnect: ReconnectPolicy) -> ClientBuilder {
+        self.reconnect = reconnect;
+        self
+    }
+
+    /// Timeout of one attempt, connection included (default 30 s); for a stream, of its
+    /// upgrade.
     pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.timeout = timeout;
         self
@@ -128,20 +144,32 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, Error> {
         let api_url = normalize_base(&self.api_url)?;
         let gateway_url = normalize_base(&self.gateway_url)?;
+        let tls = tls_config()?;
         let http = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
+            .tls_backend_preconfigured(tls.clone())
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
-            .user_agent(self.user_agent)
+            .user_agent(&self.user_agent)
             .build()
             .map_err(|error| Error::Build(innermost(&error)))?;
-        Ok(Client { http, api_url, gateway_url, credentials: self.credentials, retry: self.retry })
+        Ok(Client {
+            http,
+            api_url,
+            gateway_url,
+            credentials: self.credentials,
+            retry: self.retry,
+            reconnect: self.reconnect,
+            tls: Arc::new(tls),
+            timeout: self.timeout,
+            user_agent: self.user_agent,
+        })
     }
 }
 
 /// TLS is rustls with the `ring` provider, handed to this client alone: the process-wide
 /// default provider is left as the program set it (or unset). Certificates are checked by the
-/// platform's verifier, as reqwest does by default.
+/// platform's verifier, as reqwest does by default. Built once per client and used by its
+/// HTTP calls and its streams alike.
 fn tls_config() -> Result<rustls::ClientConfig, Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
     let build = |error: rustls::Error| Error::Build(format!("TLS configuration: {error}"));
@@ -174,7 +202,7 @@ fn normalize_base(url: &str) -> Result<String, Error> {
 
 /// The message of an error's innermost cause (`Connection refused (os error 111)` rather
 /// than `error sending request`).
-fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     let mut current = error;
     while let Some(source) = current.source() {
         current = source;
@@ -353,7 +381,7 @@ impl Client {
     }
 }
 
-fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers.get(name).and_then(|value| value.to_str().ok()).map(str::to_owned)
 }
 

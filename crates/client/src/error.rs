@@ -1,4 +1,5 @@
-//! What can go wrong with a call: `Error`, and `ApiError` for a non-2xx reply.
+//! What can go wrong with a call or a stream: `Error`, and `ApiError` for a non-2xx reply
+//! (a refused stream upgrade is one too).
 //!
 //! An `ApiError` carries the HTTP status, the message (the JSON body's `message`, else its
 //! `error`, else the raw text of a non-JSON body, else the status's reason phrase: the rule of
@@ -30,6 +31,16 @@ pub enum Error {
         /// The correlation id the request carried.
         correlation_id: String,
     },
+    /// A stream's connection broke: reset, protocol error, or no frame for too long.
+    #[error("stream {url} failed: {reason}")]
+    Stream { url: String, reason: String },
+    /// The server closed a stream, with this close code and reason (1008: the reader fell
+    /// behind; 1001 or 1012: the server is going away or restarting).
+    #[error("the server closed stream {url}: code {code}{}", if reason.is_empty() { String::new() } else { format!(", {reason}") })]
+    StreamClosed { url: String, code: u16, reason: String },
+    /// A stream frame that does not decode (the stream goes on).
+    #[error("undecodable frame on {url}: {reason}: {text}")]
+    Frame { url: String, reason: String, text: String },
     /// A 2xx reply whose body is not the expected JSON.
     #[error("unexpected reply from {url} (HTTP {status}): {reason} (correlation id {correlation_id})")]
     Decode { url: String, status: u16, reason: String, correlation_id: String },

@@ -16,6 +16,10 @@
 //!   to 2 (`RetryPolicy`).
 //! - Raw replies: `Client::send` runs a `Call` (one constructor per endpoint) and returns
 //!   the body as the server sent it, for callers that want the JSON itself.
+//! - Streams: `Client::connect_stream` opens one signed WebSocket (`StreamConnection`);
+//!   `Client::subscriber` keeps a set of subscriptions across dropped connections
+//!   (`Subscriber`, reconnecting with backoff and resubscribing, `Event::Reconnected` marking
+//!   the gap).
 //!
 //! Closing a position, with a 2 % worst-price bound, waiting for the fills:
 //!
@@ -54,6 +58,7 @@
 //! - `call`: `Call`, an endpoint request as data; the only place that knows the paths.
 //! - `credentials`: `Credentials` from values, a JSON file or the environment.
 //! - `retry`: `RetryPolicy` and the backoff rule.
+//! - `stream`: `StreamConnection`, `Frame`, `Subscriber`, `Event`, `ReconnectPolicy`.
 //! - `error`: `Error`, `ApiError`, `ErrorKind`.
 //!
 //! Architecture invariant: no floating point; numbers stay the exact decimal text of the wire.
@@ -64,6 +69,7 @@ mod credentials;
 mod error;
 mod methods;
 mod retry;
+mod stream;
 
 pub use protocol;
 
@@ -73,3 +79,4 @@ pub use crate::credentials::{Credentials, CredentialsError, ENV_KEY_PAIRS};
 pub use crate::error::{ApiError, Error, ErrorKind};
 pub use crate::methods::Health;
 pub use crate::retry::RetryPolicy;
+pub use crate::stream::{Event, Frame, MESSAGE_BYTES_MAX, ReconnectPolicy, StreamConnection, Subscriber};

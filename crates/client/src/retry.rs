@@ -1,4 +1,5 @@
-//! When and how long to wait before trying a call again.
+//! When and how long to wait before trying a call again (and the backoff rule that stream
+//! reconnects share, `backoff`).
 //!
 //! Only idempotent calls (GET) are retried, and only on 408, 429, 5xx and transport errors
 //! (no reply at all); a POST is never retried, since the server may have acted on it. The
@@ -45,14 +46,20 @@ impl RetryPolicy {
         if let Some(retry_after) = retry_after {
             return retry_after.min(self.retry_after_max);
         }
-        let base_ms = millis(self.backoff_base);
-        let max_ms = millis(self.backoff_max);
-        let step_ms = base_ms.checked_shl(retry.min(32)).unwrap_or(u64::MAX).min(max_ms);
-        let half_ms = step_ms / 2;
-        let spread = step_ms - half_ms;
-        let jitter_ms = if spread == 0 { 0 } else { random % (spread + 1) };
-        Duration::from_millis(half_ms + jitter_ms)
+        backoff(self.backoff_base, self.backoff_max, retry, random)
     }
+}
+
+/// Exponential backoff with equal jitter: with `d = min(max, base * 2^retry)`, the draw
+/// `random` mapped into `[d/2, d]`. Shared by call retries and stream reconnects.
+pub(crate) fn backoff(base: Duration, max: Duration, retry: u32, random: u64) -> Duration {
+    let base_ms = millis(base);
+    let max_ms = millis(max);
+    let step_ms = base_ms.checked_shl(retry.min(32)).unwrap_or(u64::MAX).min(max_ms);
+    let half_ms = step_ms / 2;
+    let spread = step_ms - half_ms;
+    let jitter_ms = if spread == 0 { 0 } else { random % (spread + 1) };
+    Duration::from_millis(half_ms + jitter_ms)
 }
 
 fn millis(duration: Duration) -> u64 {

@@ -5,9 +5,14 @@
 //! credentials files (`maker.json`, `trader.json`, `other.json`) sit in the data directory;
 //! `TestServer::demo()` seeds the demo instead, as `pmx serve` does on an empty directory.
 //! `pmx(args)` runs the binary with a clean environment (no `PMX_URL` or `POLYMARKET_*`
-//! from the caller) and returns its exit code and output.
+//! from the caller) and returns its exit code and output; `Watching::start(args)` runs one
+//! that keeps going (`pmx watch`), reads its lines as they come and stops it with SIGINT.
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
+use tokio::process::{Child, ChildStdout};
 
 use client::protocol::OrderIntent;
 use client::{Client, Credentials};
@@ -128,6 +133,61 @@ pub(crate) async fn pmx(args: &[&str], env: &[(&str, &str)]) -> Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8(output.stdout).unwrap(),
         stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// A `pmx` that runs until stopped, read line by line.
+pub(crate) struct Watching {
+    child: Child,
+    stdout: tokio::io::Lines<BufReader<ChildStdout>>,
+}
+
+impl Watching {
+    /// Starts `pmx` with `args`, nothing inherited from the caller's API settings.
+    pub(crate) fn start(args: &[&str]) -> Watching {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_pmx"));
+        command.args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        command.kill_on_drop(true);
+        for name in ENVIRONMENT {
+            command.env_remove(name);
+        }
+        let mut child = command.spawn().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        Watching { child, stdout }
+    }
+
+    /// The next line on stdout (panics after 20 s, or if stdout ends).
+    pub(crate) async fn line(&mut self) -> String {
+        let line = tokio::time::timeout(Duration::from_secs(20), self.stdout.next_line()).await;
+        line.expect("a line within 20 s").unwrap().expect("pmx is still running")
+    }
+
+    /// The next line on stdout within `wait`, if one comes.
+    pub(crate) async fn line_within(&mut self, wait: Duration) -> Option<String> {
+        tokio::time::timeout(wait, self.stdout.next_line()).await.ok().and_then(Result::ok).flatten()
+    }
+
+    /// Sends SIGINT (Ctrl-C) and waits for the exit: what it did, with the rest of its output.
+    pub(crate) async fn interrupt(self) -> Run {
+        let pid = self.child.id().expect("still running");
+        let status = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
+        assert!(status.success());
+        self.wait().await
+    }
+
+    /// Waits for the exit (at most 20 s).
+    pub(crate) async fn wait(mut self) -> Run {
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait()).await.expect("an exit").unwrap();
+        let mut stdout = String::new();
+        while let Ok(Some(line)) = self.stdout.next_line().await {
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
+        let mut stderr = String::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            pipe.read_to_string(&mut stderr).await.unwrap();
+        }
+        Run { code: status.code().unwrap_or(-1), stdout, stderr }
     }
 }
 

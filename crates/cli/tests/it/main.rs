@@ -9,6 +9,9 @@
 //! - `credentials`: key from flags, file, either pair of environment variables; `PMX_URL`.
 //! - `errors`: bad credentials, unknown market, no position, unreachable server, bad usage.
 //! - `demo`: the README's session against the demo.
+//! - `watch`: `pmx watch` trades, book, orders and balances against the real server, Ctrl-C.
+//! - `watch_scripted`: `pmx watch` against a scripted WebSocket server (reconnects, Ctrl-C,
+//!   `--json`, a refused subscription).
 
 mod close_position;
 mod credentials;
@@ -18,3 +21,5 @@ mod harness;
 mod market_data;
 mod orders;
 mod portfolio;
+mod watch;
+mod watch_scripted;
