@@ -9,7 +9,9 @@
 //! its journal (`replay`) and against every reply the clients were given (`workload`). In some
 //! cycles pmx is killed a second time while it recovers, or a torn record is appended to the
 //! journal before the restart (what a power cut mid-write leaves; a kill -9 cannot), which pmx
-//! must cut off and log. The next cycle drives the restarted server.
+//! must cut off and log. The next cycle drives the restarted server. Each cycle also has one
+//! `/v1/ws/private` order subscriber per account, and every execution a subscriber received
+//! before the kill must be in the recovered journal as shown.
 //!
 //! ```text
 //! pmx-crashtest [--pmx PATH] [--cycles N] [--seed SEED] [--report FILE|-] [--keep]
@@ -29,6 +31,8 @@
 //! - `replay`: the offline replay of the journal with the `journal` and `engine` crates;
 //! - `verify`: the checks after each restart;
 //! - `report`: the cycle lines, the summary and the markdown result;
+//! - `subscriber`: one stream subscriber per account during each cycle; every execution it
+//!   received must be in the recovered journal, as it was shown;
 //! - `rng`: the seeded random numbers.
 
 mod http;
@@ -36,6 +40,7 @@ mod pmx;
 mod replay;
 mod report;
 mod rng;
+mod subscriber;
 mod verify;
 mod workload;
 mod world;
@@ -238,6 +243,7 @@ async fn cycles(args: &Args, launch: &Launch, work: &std::path::Path, summary: &
         let cycle_started = Instant::now();
         let api = Api::new(server.addr)?;
         let kill_after = Duration::from_millis(kill_rng.between(KILL_AFTER_MS_MIN, KILL_AFTER_MS_MAX));
+        let subscribers = subscriber::Subscribers::start(server.addr, &accounts).await?;
         let stop = Arc::new(AtomicBool::new(false));
         let tasks: Vec<_> =
             drivers.drain(..).map(|driver| tokio::spawn(driver.drive(api.clone(), cycle, stop.clone()))).collect();
@@ -254,6 +260,7 @@ async fn cycles(args: &Args, launch: &Launch, work: &std::path::Path, summary: &
         for task in tasks {
             drivers.push(task.await.map_err(|error| format!("a client task failed: {error}"))?);
         }
+        let streamed = subscribers.finish().await.map_err(|error| format!("cycle {cycle}: {error}"))?;
 
         let torn_bytes = if kill_rng.percent(TEAR_PERCENT) {
             let length = kill_rng.between(1, TEAR_BYTES_MAX);
@@ -311,7 +318,7 @@ async fn cycles(args: &Args, launch: &Launch, work: &std::path::Path, summary: &
         }
         let full = cycle % FULL_CHECK_EVERY == 0 || cycle == args.cycles;
         let subject = verify::Subject { cycle, api: &api, drivers: &drivers, accounts: &accounts };
-        match check(&subject, launch, work, &mut memory, full).await {
+        match check(&subject, launch, work, &mut memory, full, &streamed).await {
             Ok((tally, last_seq)) => {
                 println!("{}", line(torn).passed(&tally, last_seq));
                 summary.passed += 1;
@@ -338,6 +345,7 @@ async fn check(
     work: &std::path::Path,
     memory: &mut Memory,
     full: bool,
+    streamed: &[subscriber::Received],
 ) -> Result<(Tally, u64), String> {
     let copy = work.join("replay");
     let check_from = memory.boundaries.last().copied().unwrap_or(0) + 1;
@@ -350,7 +358,8 @@ async fn check(
             continue;
         }
         let replayed = replay::replay(&copy, check_from)?;
-        let tally = verify::check_cycle(subject, &replayed, &after, memory, full).await?;
+        let mut tally = verify::check_cycle(subject, &replayed, &after, memory, full).await?;
+        tally.stream_executions = subscriber::check(streamed, &replayed.executions)?;
         let end = verify::server_state(api).await?;
         if end != after {
             return Err(format!(

@@ -1,6 +1,7 @@
 //! The offline replay: a copy of the journal file read with the `journal` crate and applied to
 //! a fresh `engine::Engine`, independently of the server, to get the state hash the server must
-//! report, the invariants, and every account's commands with their results.
+//! report, the invariants, every account's commands with their results, and every execution
+//! (what the stream subscriber's frames are checked against).
 //!
 //! Key grants are not engine commands and are skipped; the config seeding (markets, accounts,
 //! deposits) is journaled like any other command, so the replayed engine is the server's.
@@ -8,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use engine::{Command, Engine, EngineError, Event, Op, Reply, Side};
+use engine::{Command, Engine, EngineError, Event, ExecKind, Op, Reply, Side};
 use journal::{Entry, Journal};
 use types::AccountId;
 
@@ -47,6 +48,29 @@ impl TradeFact {
     }
 }
 
+/// An execution as the journal's replay made it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ExecutionFact {
+    pub(crate) order: u64,
+    /// The wire name of its type (`EXECUTION_TYPE_FILL`).
+    pub(crate) kind: &'static str,
+    /// The order's filled quantity after it, in quantity units.
+    pub(crate) cum_quantity: i64,
+}
+
+fn execution_type(kind: ExecKind) -> &'static str {
+    match kind {
+        ExecKind::New => "EXECUTION_TYPE_NEW",
+        ExecKind::PartialFill => "EXECUTION_TYPE_PARTIAL_FILL",
+        ExecKind::Fill => "EXECUTION_TYPE_FILL",
+        ExecKind::Canceled => "EXECUTION_TYPE_CANCELED",
+        ExecKind::Replace => "EXECUTION_TYPE_REPLACE",
+        ExecKind::Rejected => "EXECUTION_TYPE_REJECTED",
+        ExecKind::Expired => "EXECUTION_TYPE_EXPIRED",
+        ExecKind::DoneForDay => "EXECUTION_TYPE_DONE_FOR_DAY",
+    }
+}
+
 /// Everything the replay found.
 pub(crate) struct Replayed {
     pub(crate) engine: Engine,
@@ -58,6 +82,8 @@ pub(crate) struct Replayed {
     pub(crate) trades: HashMap<u64, TradeFact>,
     /// Each account's trade ids, in the order the history store lists them (ascending).
     pub(crate) account_trades: HashMap<AccountId, Vec<u64>>,
+    /// Every execution by id.
+    pub(crate) executions: HashMap<u64, ExecutionFact>,
     /// The first invariant violation after a command with `seq >= check_from`, if any.
     pub(crate) violation: Option<String>,
 }
@@ -81,6 +107,7 @@ pub(crate) fn replay(dir: &Path, check_from: u64) -> Result<Replayed, String> {
     let mut by_account: HashMap<AccountId, Vec<Journaled>> = HashMap::new();
     let mut trades = HashMap::new();
     let mut account_trades: HashMap<AccountId, Vec<u64>> = HashMap::new();
+    let mut executions = HashMap::new();
     let mut violation = None;
     let mut commands = 0u64;
     let opened = Journal::open_dir(dir, |seq, entry| -> Result<(), String> {
@@ -92,6 +119,16 @@ pub(crate) fn replay(dir: &Path, check_from: u64) -> Result<Replayed, String> {
         events.clear();
         let result = engine.apply(&command, &mut events);
         record_trades(&events, &mut trades, &mut account_trades);
+        for event in &events {
+            if let Event::Execution(execution) = event {
+                let fact = ExecutionFact {
+                    order: execution.order.id.get(),
+                    kind: execution_type(execution.kind),
+                    cum_quantity: execution.order.cum_qty.units(),
+                };
+                executions.insert(execution.id.get(), fact);
+            }
+        }
         if seq.get() >= check_from
             && violation.is_none()
             && let Err(broken) = engine.check_invariants()
@@ -116,7 +153,16 @@ pub(crate) fn replay(dir: &Path, check_from: u64) -> Result<Replayed, String> {
     {
         violation = Some(format!("at the end: {broken}"));
     }
-    Ok(Replayed { engine, last_seq: journal.last_seq().get(), commands, by_account, trades, account_trades, violation })
+    Ok(Replayed {
+        engine,
+        last_seq: journal.last_seq().get(),
+        commands,
+        by_account,
+        trades,
+        account_trades,
+        executions,
+        violation,
+    })
 }
 
 fn record_trades(

@@ -30,8 +30,8 @@ impl CycleLine {
             .collect();
         format!(
             "cycle {}/{}: ok   kill -9 after {} ms ({} clients in flight){}; {} acked ({}), {} refused, \
-             in flight at the kill: {} journaled + {} absent; {} orders read, {} trades checked; \
-             lastSeq {last_seq}{}{}; {} ms",
+             in flight at the kill: {} journaled + {} absent; {} orders read, {} trades checked, \
+             {} streamed executions found in the journal; lastSeq {last_seq}{}{}; {} ms",
             self.cycle,
             self.cycles,
             self.kill_after.as_millis(),
@@ -44,6 +44,7 @@ impl CycleLine {
             tally.unacked_absent,
             tally.orders_read,
             tally.trades_checked,
+            tally.stream_executions,
             if self.torn_bytes > 0 { format!("; {} torn bytes appended", self.torn_bytes) } else { String::new() },
             if self.torn > 0 { format!(", torn tail cut and logged: {}", self.torn) } else { String::new() },
             self.elapsed.as_millis(),
@@ -154,8 +155,9 @@ pub(crate) fn markdown(summary: &Summary) -> String {
         tally.unacked_absent
     ));
     text.push_str(&format!(
-        "- Orders read back after restarts: {}; trade activities checked: {}\n",
-        tally.orders_read, tally.trades_checked
+        "- Orders read back after restarts: {}; trade activities checked: {}; executions received by \
+         stream subscribers, each found in the recovered journal: {}\n",
+        tally.orders_read, tally.trades_checked, tally.stream_executions
     ));
     text.push_str(&format!("- Cycles with a second kill -9 during recovery: {}\n", summary.recovery_kills));
     text.push_str(&format!(

@@ -63,6 +63,8 @@ pub(crate) struct Tally {
     pub(crate) unacked_absent: u64,
     pub(crate) orders_read: u64,
     pub(crate) trades_checked: u64,
+    /// Executions a stream subscriber received, each found in the journal as shown.
+    pub(crate) stream_executions: u64,
 }
 
 impl Tally {
@@ -80,6 +82,7 @@ impl Tally {
         self.unacked_absent += other.unacked_absent;
         self.orders_read += other.orders_read;
         self.trades_checked += other.trades_checked;
+        self.stream_executions += other.stream_executions;
     }
 }
 
