@@ -145,3 +145,28 @@ pub(crate) fn check(received: &[Received], journaled: &HashMap<u64, ExecutionFac
     }
     Ok(received.len() as u64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn received(id: u64, kind: &str, cum_quantity: i64) -> Received {
+        Received { id, order: 7, kind: kind.to_owned(), cum_quantity }
+    }
+
+    #[test]
+    fn every_received_execution_must_be_journaled_as_shown() {
+        let journaled = HashMap::from([
+            (1, ExecutionFact { order: 7, kind: "EXECUTION_TYPE_NEW", cum_quantity: 0 }),
+            (2, ExecutionFact { order: 7, kind: "EXECUTION_TYPE_FILL", cum_quantity: 50_000 }),
+        ]);
+        let good = [received(1, "EXECUTION_TYPE_NEW", 0), received(2, "EXECUTION_TYPE_FILL", 50_000)];
+        assert_eq!(check(&good, &journaled), Ok(2));
+        let missing = check(&[received(3, "EXECUTION_TYPE_NEW", 0)], &journaled).unwrap_err();
+        assert!(missing.contains("does not hold"), "{missing}");
+        let other = check(&[received(2, "EXECUTION_TYPE_FILL", 40_000)], &journaled).unwrap_err();
+        assert!(other.contains("the journal holds"), "{other}");
+        let kind = check(&[received(2, "EXECUTION_TYPE_PARTIAL_FILL", 50_000)], &journaled).unwrap_err();
+        assert!(kind.contains("the journal holds"), "{kind}");
+    }
+}

@@ -644,6 +644,7 @@ mod tests {
             by_account: HashMap::new(),
             trades: HashMap::new(),
             account_trades: HashMap::new(),
+            executions: HashMap::new(),
             violation: None,
         };
         let ids = [ACCOUNT];
