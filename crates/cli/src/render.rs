@@ -7,8 +7,8 @@
 //! server's decimal text, unchanged; times drop their fraction (`2026-09-25 14:03:07`, UTC).
 
 use protocol::{
-    AccountBalancesUpdate, Activity, Amount, BookEntry, Execution, JsonNumber, Market, MarketData, MarketDataLite,
-    Order, Payload, PositionSubscription, ServerFrame, TradeUpdate, UserBalance, UserPosition,
+    AccountBalancesUpdate, Activity, Amount, BookEntry, Execution, JsonNumber, LedgerEntryType, Market, MarketData,
+    MarketDataLite, Order, Payload, PositionSubscription, ServerFrame, TradeUpdate, UserBalance, UserPosition,
 };
 
 use crate::table::{Align, Table, cell, key_values};
@@ -501,7 +501,11 @@ fn balance_line(when: Option<String>, balance: &UserBalance, cause: Option<Strin
 
 fn balance_update_line(update: &AccountBalancesUpdate) -> String {
     let change = &update.balance_change;
-    let cause = enum_text(change.entry_type.map(|kind| kind.as_str()));
+    // No ledger entry: an order rested, changed or left, moving buying power.
+    let cause = match change.entry_type {
+        Some(LedgerEntryType::Undefined) => Some("open-orders".to_owned()),
+        kind => enum_text(kind.map(|kind| kind.as_str())),
+    };
     let when = time(change.update_time.as_deref());
     match &change.after_balance {
         Some(after) => balance_line(when, after, cause),
