@@ -874,12 +874,8 @@ async fn execute(command: TradeCommand) -> Result<String, CliError> {
                 }
             };
             let session = Session::signed(&connection)?;
-            let subscribe = Subscribe {
-                request_id: format!("pmx-watch-{name}"),
-                subscription_type: kind,
-                market_slugs: slugs,
-                responses_debounced: false,
-            };
+            let slugs: Vec<&str> = slugs.iter().map(String::as_str).collect();
+            let subscribe = Subscribe::new(format!("pmx-watch-{name}"), kind, &slugs);
             let view = watch::View { depth, json: session.json };
             watch::run(&session.client, kind.stream(), subscribe, view).await?;
             Ok(String::new())

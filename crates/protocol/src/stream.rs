@@ -91,6 +91,18 @@ pub struct Subscribe {
     pub responses_debounced: bool,
 }
 
+impl Subscribe {
+    /// A subscription to `markets` (none: every market, on the private stream), not debounced.
+    pub fn new(request_id: impl Into<String>, subscription_type: SubscriptionType, markets: &[&str]) -> Subscribe {
+        Subscribe {
+            request_id: request_id.into(),
+            subscription_type,
+            market_slugs: markets.iter().map(|slug| (*slug).to_owned()).collect(),
+            responses_debounced: false,
+        }
+    }
+}
+
 /// A frame a client sends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientFrame {
@@ -525,12 +537,7 @@ mod tests {
     use super::*;
 
     fn subscribe(kind: SubscriptionType, slugs: &[&str]) -> ClientFrame {
-        ClientFrame::Subscribe(Subscribe {
-            request_id: "r1".into(),
-            subscription_type: kind,
-            market_slugs: slugs.iter().map(|slug| (*slug).to_owned()).collect(),
-            responses_debounced: false,
-        })
+        ClientFrame::Subscribe(Subscribe::new("r1", kind, slugs))
     }
 
     #[test]

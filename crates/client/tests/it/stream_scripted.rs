@@ -142,15 +142,6 @@ fn client(url: &str) -> Client {
         .unwrap()
 }
 
-fn subscription(id: &str, kind: SubscriptionType, slugs: &[&str]) -> Subscribe {
-    Subscribe {
-        request_id: id.into(),
-        subscription_type: kind,
-        market_slugs: slugs.iter().map(|slug| (*slug).to_owned()).collect(),
-        responses_debounced: false,
-    }
-}
-
 /// Frames as JSON values (key order is not part of the wire).
 fn json(frames: &[impl AsRef<str>]) -> Vec<serde_json::Value> {
     frames.iter().map(|frame| serde_json::from_str(frame.as_ref()).unwrap()).collect()
@@ -200,8 +191,8 @@ async fn the_subscriber_signs_subscribes_decodes_and_resubscribes_after_each_dro
     ];
     let (url, log) = scripted(scripts).await;
     let subscriptions = vec![
-        subscription("t", SubscriptionType::Trade, &["rain", "btc"]),
-        subscription("md", SubscriptionType::MarketData, &["rain"]),
+        Subscribe::new("t", SubscriptionType::Trade, &["rain", "btc"]),
+        Subscribe::new("md", SubscriptionType::MarketData, &["rain"]),
     ];
     let mut subscriber = client(&url).subscriber(Stream::Markets, subscriptions).await.unwrap();
 
@@ -283,7 +274,7 @@ async fn a_connection_yields_frames_sends_unsubscribe_and_reports_the_close() {
     let (url, log) = scripted(vec![script]).await;
     let mut connection = client(&url).connect_stream(Stream::Private).await.unwrap();
     assert_eq!(connection.url(), format!("{}/v1/ws/private", url.replace("http://", "ws://")));
-    connection.subscribe(&subscription("o", SubscriptionType::Order, &[])).await.unwrap();
+    connection.subscribe(&Subscribe::new("o", SubscriptionType::Order, &[])).await.unwrap();
     connection.unsubscribe("o").await.unwrap();
     assert_eq!(connection.next().await.unwrap().unwrap().frame, ServerFrame::Heartbeat);
     let error = connection.next().await.unwrap().unwrap().frame;
@@ -298,7 +289,7 @@ async fn a_connection_yields_frames_sends_unsubscribe_and_reports_the_close() {
     let closed = connection.next().await.unwrap().unwrap_err();
     assert!(matches!(closed, Error::StreamClosed { code: 1001, .. }), "{closed}");
     assert!(connection.next().await.is_none());
-    assert!(connection.subscribe(&subscription("o", SubscriptionType::Order, &[])).await.is_err());
+    assert!(connection.subscribe(&Subscribe::new("o", SubscriptionType::Order, &[])).await.is_err());
     let log = log.lock().unwrap().clone();
     assert_eq!(log[0].path, "/v1/ws/private");
     let public = client::protocol::public_key(TRADER.1).unwrap();
@@ -347,7 +338,7 @@ async fn a_silent_connection_is_taken_as_lost_and_a_refusal_ends_the_subscriber(
         vec![Step::Refuse(401, r#"{"code":16,"message":"unknown key","details":[]}"#)],
     ];
     let (url, _log) = scripted(scripts).await;
-    let subscriptions = vec![subscription("b", SubscriptionType::AccountBalance, &[])];
+    let subscriptions = vec![Subscribe::new("b", SubscriptionType::AccountBalance, &[])];
     let mut subscriber = client(&url).subscriber(Stream::Private, subscriptions).await.unwrap();
     let Event::Disconnected { error, .. } = next(&mut subscriber).await else { panic!("a disconnect") };
     assert!(error.to_string().contains("no frame for 500 ms"), "{error}");

@@ -13,15 +13,6 @@ use server::{Config, Server};
 
 use crate::harness::{MAKER, OTHER, TRADER, TestServer, limit, market, place};
 
-fn subscription(id: &str, kind: SubscriptionType, slugs: &[&str]) -> Subscribe {
-    Subscribe {
-        request_id: id.into(),
-        subscription_type: kind,
-        market_slugs: slugs.iter().map(|slug| (*slug).to_owned()).collect(),
-        responses_debounced: false,
-    }
-}
-
 /// The next data payload and its request id, skipping heartbeats (panics after 10 s).
 async fn payload(subscriber: &mut Subscriber) -> (String, Payload) {
     loop {
@@ -56,8 +47,8 @@ async fn market_data_and_trades_follow_crossing_orders() {
     // Trades first: the market-data snapshot, which answers the second subscribe, then
     // proves the first is in place.
     let subscriptions = vec![
-        subscription("trades", SubscriptionType::Trade, &["rain"]),
-        subscription("md", SubscriptionType::MarketData, &["rain"]),
+        Subscribe::new("trades", SubscriptionType::Trade, &["rain"]),
+        Subscribe::new("md", SubscriptionType::MarketData, &["rain"]),
     ];
     let mut subscriber = trader.subscriber(Stream::Markets, subscriptions).await.unwrap();
     let snapshot = book(&mut subscriber).await;
@@ -93,8 +84,8 @@ async fn the_private_stream_carries_the_traders_executions_and_balances() {
     let server = TestServer::start().await;
     let (maker, trader) = (server.client(MAKER), server.client(TRADER));
     let subscriptions = vec![
-        subscription("orders", SubscriptionType::Order, &[]),
-        subscription("balances", SubscriptionType::AccountBalance, &[]),
+        Subscribe::new("orders", SubscriptionType::Order, &[]),
+        Subscribe::new("balances", SubscriptionType::AccountBalance, &[]),
     ];
     let mut subscriber = trader.subscriber(Stream::Private, subscriptions).await.unwrap();
     let (id, snapshot) = payload(&mut subscriber).await;
@@ -146,11 +137,11 @@ async fn a_bad_key_is_refused_with_401_and_the_server_message() {
     }
     // An error frame for a bad subscription; the connection stays.
     let mut connection = server.client(TRADER).connect_stream(Stream::Markets).await.unwrap();
-    connection.subscribe(&subscription("bad", SubscriptionType::Trade, &["no-such-market"])).await.unwrap();
+    connection.subscribe(&Subscribe::new("bad", SubscriptionType::Trade, &["no-such-market"])).await.unwrap();
     let frame = tokio::time::timeout(Duration::from_secs(10), connection.next()).await.unwrap().unwrap().unwrap();
     let ServerFrame::Error { request_id, .. } = &frame.frame else { panic!("expected an error frame: {}", frame.text) };
     assert_eq!(request_id.as_deref(), Some("bad"));
-    connection.subscribe(&subscription("md", SubscriptionType::MarketData, &["rain"])).await.unwrap();
+    connection.subscribe(&Subscribe::new("md", SubscriptionType::MarketData, &["rain"])).await.unwrap();
     let frame = tokio::time::timeout(Duration::from_secs(10), connection.next()).await.unwrap().unwrap().unwrap();
     assert!(matches!(frame.frame, ServerFrame::Data { payload: Payload::MarketData(_), .. }), "{}", frame.text);
     connection.close().await.unwrap();
@@ -222,7 +213,7 @@ async fn the_subscriber_resubscribes_after_a_server_restart() {
     };
     let (maker, trader) = (server.client(MAKER, policy.clone()), server.client(TRADER, policy));
     let mut subscriber = trader
-        .subscriber(Stream::Markets, vec![subscription("md", SubscriptionType::MarketData, &["rain"])])
+        .subscriber(Stream::Markets, vec![Subscribe::new("md", SubscriptionType::MarketData, &["rain"])])
         .await
         .unwrap();
     assert!(book(&mut subscriber).await.offers.is_empty());

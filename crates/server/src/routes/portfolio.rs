@@ -15,7 +15,7 @@ use protocol::{
     ActivitiesQuery, ActivityType, GetAccountBalancesResponse, GetActivitiesResponse, GetUserPositionsResponse,
     PositionsQuery, SortOrder,
 };
-use types::{Cash, MarketId};
+use types::MarketId;
 
 use super::query_pairs;
 use crate::AppState;
@@ -164,23 +164,7 @@ async fn balances(
         .sequencer
         .read(move |core| {
             let view = core.engine.balance(account)?;
-            // Positions at the last trade price (the average cost when never traded).
-            let notional: i128 = core
-                .engine
-                .positions(account)
-                .iter()
-                .filter_map(|(market, view)| {
-                    let market = core.engine.market(*market)?;
-                    let net = i128::from(view.position.net.units()).abs();
-                    let mark = match market.stats.last_trade_px {
-                        Some(px) => i128::from(px.units()),
-                        None if net > 0 => i128::from(view.position.cost.units()).abs() / net,
-                        None => 0,
-                    };
-                    Some(net * mark)
-                })
-                .sum();
-            let notional = Cash(i64::try_from(notional).unwrap_or(i64::MAX));
+            let notional = wire::asset_notional(&core.engine, account);
             Some(vec![wire::balance(&view, core.history.balance_updated(account), notional)])
         })
         .await?

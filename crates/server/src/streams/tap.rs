@@ -30,7 +30,7 @@ use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp, TradeId};
 
 use super::fanout::Outbox;
 use crate::history::History;
-use crate::wire::MarketFacts;
+use crate::wire::{self, MarketFacts};
 
 /// Identifies a connection for as long as the server runs.
 pub(crate) type ConnId = u64;
@@ -527,26 +527,6 @@ pub(crate) fn balance_figures(engine: &Engine, history: &History, account: Accou
     Some(BalanceFigures {
         view,
         updated: history.balance_updated(account),
-        asset_notional: asset_notional(engine, account),
+        asset_notional: wire::asset_notional(engine, account),
     })
-}
-
-/// The account's positions at each market's last trade price (the average cost when never
-/// traded).
-fn asset_notional(engine: &Engine, account: AccountId) -> Cash {
-    let notional: i128 = engine
-        .positions(account)
-        .iter()
-        .filter_map(|(market, view)| {
-            let market = engine.market(*market)?;
-            let net = i128::from(view.position.net.units()).abs();
-            let mark = match market.stats.last_trade_px {
-                Some(px) => i128::from(px.units()),
-                None if net > 0 => i128::from(view.position.cost.units()).abs() / net,
-                None => 0,
-            };
-            Some(net * mark)
-        })
-        .sum();
-    Cash(i64::try_from(notional).unwrap_or(i64::MAX))
 }

@@ -54,7 +54,7 @@ mod values;
 
 pub(crate) use self::markets::{MarketFacts, is_active, is_closed, market, market_data, market_data_lite, settlement};
 pub(crate) use self::orders::{execution, order};
-pub(crate) use self::portfolio::{activity, balance, position};
+pub(crate) use self::portfolio::{activity, asset_notional, balance, position};
 pub(crate) use self::request::{
     RequestError, close_position, max_block_time, modify, modify_entry, new_order, order_id,
 };

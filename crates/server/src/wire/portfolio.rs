@@ -51,8 +51,27 @@ fn user_position(position: &Position, available: Qty, market: Option<MarketFacts
     }
 }
 
-/// The account's USD balance. `asset_notional` is the positions' value, computed by the
-/// caller (it needs every market's mark).
+/// The value of an account's positions (`assetNotional`): each at its market's last trade
+/// price, or at its average cost when the market never traded.
+pub(crate) fn asset_notional(engine: &engine::Engine, account: AccountId) -> Cash {
+    let notional: i128 = engine
+        .positions(account)
+        .iter()
+        .filter_map(|(market, view)| {
+            let market = engine.market(*market)?;
+            let net = i128::from(view.position.net.units()).abs();
+            let mark = match market.stats.last_trade_px {
+                Some(px) => i128::from(px.units()),
+                None if net > 0 => i128::from(view.position.cost.units()).abs() / net,
+                None => 0,
+            };
+            Some(net * mark)
+        })
+        .sum();
+    Cash(i64::try_from(notional).unwrap_or(i64::MAX))
+}
+
+/// The account's USD balance. `asset_notional` is the positions' value (`asset_notional`).
 pub(crate) fn balance(view: &BalanceView, last_updated: Timestamp, asset_notional: Cash) -> UserBalance {
     let zero = || Some(cash_number(Cash::ZERO));
     UserBalance {
