@@ -44,6 +44,7 @@ use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
+use axum::serve::ListenerExt as _;
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 
@@ -188,6 +189,14 @@ impl Server {
             // Stream connections outlive their upgrade request: tell them to close (1001).
             state.streams.stop();
         };
+        // TCP_NODELAY on every accepted socket: replies and stream frames are small writes,
+        // and Nagle's algorithm would hold one back until the peer's delayed ACK (about 40 ms)
+        // whenever an earlier one is unacknowledged (measured by ws-bench, BENCHMARKS.md).
+        let listener = listener.tap_io(|stream| {
+            if let Err(error) = stream.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY on an accepted socket");
+            }
+        });
         axum::serve(listener, app).with_graceful_shutdown(shutdown).await?;
         self.stop();
         Ok(())
