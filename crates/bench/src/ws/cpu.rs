@@ -6,6 +6,12 @@
 //! (`stream-fanout`), the server's async runtime (`pmx-server`: HTTP, authentication, the
 //! WebSocket writers and readers), the bench's own client runtime (`bench-client`: the order
 //! senders and the subscribers) and everything else.
+//!
+//! The machine's own counters (`/proc/stat`, first line, in clock ticks) give what the cores
+//! did over the window: less this process's threads, the share other processes took (a
+//! build or test run of someone else's on the same machine), and the share the hypervisor
+//! ran something else while this machine had work ("steal"). A run where either is high ran
+//! on a busier or slower machine, not a slower server.
 
 use std::collections::HashMap;
 
@@ -46,4 +52,21 @@ pub(crate) fn spent(before: &Sample, after: &Sample) -> [u64; GROUPS.len()] {
         spent[*group] += end.saturating_sub(start);
     }
     spent
+}
+
+/// The machine's CPU time in clock ticks, summed over the cores: (idle, steal, total).
+pub(crate) fn machine() -> (u64, u64, u64) {
+    let text = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    let fields: Vec<u64> = text
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|field| field.parse().ok())
+        .collect();
+    let field = |at: usize| fields.get(at).copied().unwrap_or(0);
+    // user nice system idle iowait irq softirq steal (guest time is inside user).
+    let total = (0..8).map(field).sum();
+    (field(3) + field(4), field(7), total)
 }

@@ -29,7 +29,8 @@
 //! order's acknowledgement to each frame it caused at each subscriber, market data and
 //! private order frames apart (each frame is matched to its order exactly, see `report`);
 //! then a diagnostic table: latency from the command's stamp (`transactTime`) to arrival,
-//! CPU per thread group over the window ([`cpu`]), and what became of the silent reader.
+//! CPU per thread group over the window and the machine's share taken by other processes or
+//! the hypervisor ([`cpu`]), and what became of the silent reader.
 //! The tables are Markdown, on stdout; progress goes to stderr. Nothing here is asserted:
 //! the figures are for BENCHMARKS.md.
 
@@ -243,19 +244,20 @@ fn run(client: &tokio::runtime::Runtime, options: &Options, rate: u64, scenario:
         );
         let cpu = tokio::spawn(async move {
             tokio::time::sleep_until(window.0).await;
-            let before = cpu::sample();
+            let (before, machine) = (cpu::sample(), cpu::machine());
             tokio::time::sleep_until(window.1).await;
-            cpu::spent(&before, &cpu::sample())
+            let (after, (idle, steal, total)) = (cpu::sample(), cpu::machine());
+            (cpu::spent(&before, &after), (idle - machine.0, steal - machine.1, total - machine.2))
         });
         let sent = load::run(addr, plan, options.connections).await;
-        let cpu = cpu.await.expect("the CPU sampler");
+        let (cpu, machine) = cpu.await.expect("the CPU sampler");
         tokio::time::sleep(DRAIN).await;
         let _ = stop.send(true);
         let mut recorded = Vec::with_capacity(feeds.len());
         for feed in feeds {
             recorded.push(feed.await.expect("a subscriber's records"));
         }
-        report::analyze(scenario.label(), &plan, &sent, &recorded, cpu)
+        report::analyze(scenario.label(), &plan, &sent, &recorded, cpu, machine)
     });
     exchange.stop();
     outcome

@@ -10,10 +10,11 @@
 //! frame stamped `T` shows the `j`-th order of batch `T`. A subscriber whose frames stamped
 //! `T` are not as many as the batch's orders (it was closed in the middle, say) has those
 //! frames counted as unmatched instead. An order frame is matched by its order id when it
-//! comes from the order's own command; otherwise it is a resting order's fill, caused by
-//! a crossing order of the batch (the first one, by id, of the taker that trades with that
-//! account; the first has the earliest acknowledgement, so this errs towards longer
-//! latencies).
+//! comes from the order's own command (its stamp is the order's; a fill within the batch
+//! that placed the resting order counts as the order's own); otherwise it is a resting
+//! order's fill, caused by a crossing order of the batch (the first one, by id, of the taker
+//! that trades with that account; the first has the earliest acknowledgement, so this errs
+//! towards longer latencies).
 //!
 //! **The window.** The measured orders are those acknowledged within the measured window
 //! (after the warm-up, until the last order is due); orders acknowledged per second is their
@@ -61,6 +62,8 @@ pub(crate) struct Outcome {
     pub(crate) ended: Vec<(Ended, u64)>,
     pub(crate) silent: Option<(u64, Option<Ended>)>,
     pub(crate) cpu: [u64; cpu::GROUPS.len()],
+    /// The machine over the window: idle and steal ticks, all ticks (every core).
+    pub(crate) machine: (u64, u64, u64),
     pub(crate) window_ns: i64,
 }
 
@@ -79,6 +82,7 @@ pub(crate) fn analyze(
     sent: &Sent,
     feeds: &[Feed],
     cpu: [u64; cpu::GROUPS.len()],
+    machine: (u64, u64, u64),
 ) -> Outcome {
     let (window_start, window_end) = plan.window_ns();
     let in_window = |ts: i64| (window_start..window_end).contains(&ts);
@@ -197,7 +201,18 @@ pub(crate) fn analyze(
         ended,
         silent: feeds.iter().find_map(|feed| feed.drained),
         cpu,
+        machine,
         window_ns,
+    }
+}
+
+impl Outcome {
+    /// Ticks the machine spent on other processes during the window: busy, less this process
+    /// (its threads' nanoseconds in ticks of 10 ms, `USER_HZ` = 100).
+    fn others(&self) -> u64 {
+        let (idle, steal, total) = self.machine;
+        let ours = self.cpu.iter().sum::<u64>() / 10_000_000;
+        total.saturating_sub(idle + steal + ours)
     }
 }
 
@@ -247,8 +262,8 @@ pub(crate) fn table(outcomes: &[Outcome]) -> String {
 /// The diagnostic table, Markdown.
 pub(crate) fn diagnostics(outcomes: &[Outcome]) -> String {
     let mut text = String::from(
-        "| scenario | target orders/s | failed / unsent orders | ack max ms | send lateness p99 ms | md stamp->frame p50 ms | p99 | max | frames before their ack | unmatched frames | md frame bytes | CPU % sequencer | fan-out | server runtime | bench client | other | silent reader at the end |\n\
-         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| scenario | target orders/s | failed / unsent orders | ack max ms | send lateness p99 ms | md stamp->frame p50 ms | p99 | max | frames before their ack | unmatched frames | md frame bytes | CPU % sequencer | fan-out | server runtime | bench client | other | other processes | steal | silent reader at the end |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for outcome in outcomes {
         let before = outcome.md.map_or(0, |s| s.negative) + outcome.orders.map_or(0, |s| s.negative);
@@ -263,7 +278,7 @@ pub(crate) fn diagnostics(outcomes: &[Outcome]) -> String {
             |(frames, end)| format!("read {} frames, then {}", thousands(frames), end_text(end)),
         );
         text.push_str(&format!(
-            "| {} | {} | {} / {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} / {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             outcome.label,
             thousands(outcome.rate),
             outcome.failed,
@@ -275,6 +290,8 @@ pub(crate) fn diagnostics(outcomes: &[Outcome]) -> String {
             thousands(outcome.unmatched),
             if outcome.book_bytes == 0 { "-".into() } else { thousands(outcome.book_bytes) },
             cpu.join(" | "),
+            percent(outcome.others(), outcome.machine.2),
+            percent(outcome.machine.1, outcome.machine.2),
             silent,
         ));
     }
