@@ -27,7 +27,7 @@ use protocol::{
 use tokio::sync::{mpsc, watch};
 use types::{AccountId, MarketId};
 
-use super::fanout::{CloseReason, Outbox, Signal};
+use super::fanout::{CloseReason, Outbox, Signal, told_to_close};
 use super::tap::{ConnId, Subscription};
 use super::{ConnectionSlot, Limits};
 use crate::AppState;
@@ -84,9 +84,10 @@ async fn serve(socket: WebSocket, stream: Stream, account: AccountId, state: App
     }
     let writer = tokio::spawn(write(sink, queue, signal.clone(), limits.heartbeat, state.streams.stopping()));
     let mut reader = Reader { stream, conn, state: state.clone(), frames, subscriptions: HashMap::new(), limits };
+    let mut told = signal.watch();
     tokio::select! {
         _ = reader.run(source) => signal.close(CloseReason::Done),
-        _ = signal.closed() => {}
+        _ = told_to_close(&mut told) => {}
     }
     let _ = writer.await;
     disconnect(&state, conn).await;
@@ -221,7 +222,12 @@ impl Reader {
     }
 }
 
+/// Most queued frames written before one flush.
+const WRITE_BATCH_MAX: usize = 64;
+
 /// Sends queued frames and heartbeats until the connection must end, then the close frame.
+/// Whatever is queued is written together and flushed once: a send per frame is what costs
+/// when many subscribers get every change.
 async fn write(
     mut sink: SplitSink<WebSocket, Message>,
     mut queue: mpsc::Receiver<Utf8Bytes>,
@@ -229,27 +235,35 @@ async fn write(
     heartbeat: Duration,
     mut stopping: watch::Receiver<bool>,
 ) {
+    let mut told = signal.watch();
     let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    let mut frames = Vec::with_capacity(WRITE_BATCH_MAX);
     let reason = loop {
-        let message = tokio::select! {
-            biased;
-            reason = signal.closed() => break reason,
-            _ = stopping.wait_for(|stopping| *stopping) => break CloseReason::Stopping,
-            frame = queue.recv() => match frame {
-                Some(frame) => Message::Text(frame),
-                None => break signal.reason(),
-            },
-            _ = ticks.tick() => Message::Text(Utf8Bytes::from_static(HEARTBEAT_FRAME)),
-        };
-        // A peer that reads nothing blocks this send; being told to close still ends it.
         tokio::select! {
             biased;
-            reason = signal.closed() => break reason,
-            sent = sink.send(message) => if sent.is_err() {
+            reason = told_to_close(&mut told) => break reason,
+            _ = stopping.wait_for(|stopping| *stopping) => break CloseReason::Stopping,
+            received = queue.recv_many(&mut frames, WRITE_BATCH_MAX) => if received == 0 {
+                break signal.reason();
+            },
+            _ = ticks.tick() => frames.push(Utf8Bytes::from_static(HEARTBEAT_FRAME)),
+        }
+        let batch = async {
+            for frame in frames.drain(..) {
+                sink.feed(Message::Text(frame)).await?;
+            }
+            sink.flush().await
+        };
+        // A peer that reads nothing blocks the write; being told to close still ends it.
+        tokio::select! {
+            biased;
+            reason = told_to_close(&mut told) => break reason,
+            written = batch => if written.is_err() {
                 signal.close(CloseReason::Done);
                 return;
             },
         }
+        frames.clear();
     };
     let (code, text) = match reason {
         CloseReason::FellBehind => {

@@ -77,11 +77,19 @@ impl Signal {
         self.0.borrow().unwrap_or(CloseReason::FellBehind)
     }
 
-    /// Resolves once the connection is told to close.
-    pub(crate) async fn closed(&self) -> CloseReason {
-        let mut told = self.0.subscribe();
-        let _ = told.wait_for(Option::is_some).await;
-        self.reason()
+    /// A receiver whose `wait_for(Option::is_some)` resolves once the connection is told to
+    /// close (keep one per task: making one per wait costs on every frame).
+    pub(crate) fn watch(&self) -> watch::Receiver<Option<CloseReason>> {
+        self.0.subscribe()
+    }
+}
+
+/// Resolves with the reason once `told` says to close.
+pub(crate) async fn told_to_close(told: &mut watch::Receiver<Option<CloseReason>>) -> CloseReason {
+    match told.wait_for(Option::is_some).await {
+        Ok(reason) => reason.unwrap_or(CloseReason::FellBehind),
+        // The signal is gone with its connection.
+        Err(_) => CloseReason::Done,
     }
 }
 
