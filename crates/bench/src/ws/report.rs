@@ -52,7 +52,7 @@ pub(crate) struct Outcome {
     pub(crate) late_p99: i64,
     pub(crate) frames_per_s: u64,
     pub(crate) md_expected: u64,
-    pub(crate) md: Option<Spread>,
+    pub(crate) market_data: Option<Spread>,
     pub(crate) md_stamp: Option<Spread>,
     pub(crate) orders: Option<Spread>,
     pub(crate) unmatched: u64,
@@ -193,7 +193,7 @@ pub(crate) fn analyze(
         late_p99: Spread::of(&mut late).map_or(0, |spread| spread.p99),
         frames_per_s: per_second(frames_in_window, window_ns),
         md_expected: md_feeds * ok,
-        md: Spread::of(&mut md),
+        market_data: Spread::of(&mut md),
         md_stamp: Spread::of(&mut md_stamp),
         orders: Spread::of(&mut orders),
         unmatched,
@@ -243,7 +243,7 @@ pub(crate) fn table(outcomes: &[Outcome]) -> String {
     );
     for outcome in outcomes {
         let (p50, p99) = outcome.ack.map_or(("-".into(), "-".into()), |s| (ms(s.p50), ms(s.p99)));
-        let delivered = outcome.md.map_or(0, |s| s.count);
+        let delivered = outcome.market_data.map_or(0, |s| s.count);
         text.push_str(&format!(
             "| {} | {} | {} | {p50} | {p99} | {} | {} | {} | {} | {} |\n",
             outcome.label,
@@ -251,7 +251,7 @@ pub(crate) fn table(outcomes: &[Outcome]) -> String {
             thousands(outcome.acked_per_s),
             thousands(outcome.frames_per_s),
             percent(delivered, outcome.md_expected),
-            spread3(outcome.md),
+            spread3(outcome.market_data),
             spread3(outcome.orders),
             ended_text(&outcome.ended),
         ));
@@ -266,8 +266,8 @@ pub(crate) fn diagnostics(outcomes: &[Outcome]) -> String {
          |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     for outcome in outcomes {
-        let before = outcome.md.map_or(0, |s| s.negative) + outcome.orders.map_or(0, |s| s.negative);
-        let frames = outcome.md.map_or(0, |s| s.count) + outcome.orders.map_or(0, |s| s.count);
+        let before = outcome.market_data.map_or(0, |s| s.negative) + outcome.orders.map_or(0, |s| s.negative);
+        let frames = outcome.market_data.map_or(0, |s| s.count) + outcome.orders.map_or(0, |s| s.count);
         let cpu: Vec<String> = outcome
             .cpu
             .iter()
