@@ -6,7 +6,8 @@
 //! offers the type, the `requestId` is free, the per-connection cap, at most 100 markets)
 //! and sends the rest to the sequencer, which resolves the slugs and registers the
 //! subscription in the tap with its snapshot; any refusal is an error frame and the
-//! connection stays. The writer sends the queued frames, a heartbeat every interval, and
+//! connection stays. Each subscribe and unsubscribe takes a token of the key's rate limit,
+//! as an HTTP request does, so no key can keep the sequencer busy with subscriptions. The writer sends the queued frames, a heartbeat every interval, and
 //! the close frame when the connection must end (fell behind: 1008; server stopping: 1001).
 //! A peer that stops reading blocks only its own writer.
 
@@ -25,7 +26,7 @@ use protocol::{
     error_frame,
 };
 use tokio::sync::{mpsc, watch};
-use types::{AccountId, MarketId};
+use types::MarketId;
 
 use super::fanout::{CloseReason, Outbox, Signal, told_to_close};
 use super::tap::{ConnId, Subscription};
@@ -68,10 +69,11 @@ fn accept(
     Ok(upgrade
         .max_message_size(INBOUND_BYTES_MAX)
         .max_frame_size(INBOUND_BYTES_MAX)
-        .on_upgrade(move |socket| serve(socket, stream, authed.account, state, slot)))
+        .on_upgrade(move |socket| serve(socket, stream, authed, state, slot)))
 }
 
-async fn serve(socket: WebSocket, stream: Stream, account: AccountId, state: AppState, slot: ConnectionSlot) {
+async fn serve(socket: WebSocket, stream: Stream, authed: Authed, state: AppState, slot: ConnectionSlot) {
+    let Authed { account, key_id } = authed;
     let limits = state.streams.limits;
     let conn = state.streams.next_conn();
     let (frames, queue) = mpsc::channel(limits.outbound_frames_max);
@@ -83,7 +85,8 @@ async fn serve(socket: WebSocket, stream: Stream, account: AccountId, state: App
         return;
     }
     let writer = tokio::spawn(write(sink, queue, signal.clone(), limits.heartbeat, state.streams.stopping()));
-    let mut reader = Reader { stream, conn, state: state.clone(), frames, subscriptions: HashMap::new(), limits };
+    let mut reader =
+        Reader { stream, conn, key_id, state: state.clone(), frames, subscriptions: HashMap::new(), limits };
     let mut told = signal.watch();
     tokio::select! {
         _ = reader.run(source) => signal.close(CloseReason::Done),
@@ -111,6 +114,8 @@ async fn disconnect(state: &AppState, conn: ConnId) {
 struct Reader {
     stream: Stream,
     conn: ConnId,
+    /// The key that opened the connection: its subscribes draw on the key's request budget.
+    key_id: String,
     state: AppState,
     frames: mpsc::Sender<Utf8Bytes>,
     /// The live subscriptions by `requestId`.
@@ -134,7 +139,18 @@ impl Reader {
     }
 
     async fn frame(&mut self, text: &str) {
-        match ClientFrame::parse(text, self.stream) {
+        let frame = ClientFrame::parse(text, self.stream);
+        // Each subscribe or unsubscribe is work for the sequencer: it takes a token of the
+        // key's rate limit, as an HTTP request does.
+        if let Ok(ClientFrame::Subscribe(Subscribe { request_id, .. }) | ClientFrame::Unsubscribe { request_id }) =
+            &frame
+            && self.state.limiter.check(&self.key_id).is_err()
+        {
+            let message = "rate limited: this key's frames and requests exceed limits.requests_per_second_per_key; \
+                           the frame was ignored, send it again later";
+            return self.error(Some(request_id), message, None);
+        }
+        match frame {
             Err(FrameError { request_id, message }) => self.error(request_id.as_deref(), &message, None),
             Ok(ClientFrame::Subscribe(subscribe)) => {
                 let (request_id, kind) = (subscribe.request_id.clone(), subscribe.subscription_type);

@@ -415,3 +415,26 @@ async fn a_stopping_server_closes_its_streams_with_1001() {
         Ended::Dropped => panic!("closed without a close frame"),
     }
 }
+
+#[tokio::test]
+async fn subscribes_draw_on_the_keys_rate_limit() {
+    let server = TestServer::start_edited(|text| {
+        text.replace("requests_per_second_per_key = 0", "requests_per_second_per_key = 3")
+    })
+    .await;
+    let mut ws = Ws::connect(&server, &server.trader(), MARKETS).await;
+    for at in 0..6 {
+        ws.subscribe(&format!("t{at}"), "SUBSCRIPTION_TYPE_TRADE", &["rain"]).await;
+    }
+    let frames = ws.drain(QUIET).await;
+    let limited: Vec<&Value> = frames.iter().filter(|frame| frame.get("error").is_some()).collect();
+    assert!(!limited.is_empty(), "six subscribes at once within a budget of 3: {frames:?}");
+    for frame in limited {
+        assert!(frame["error"].as_str().unwrap().contains("rate limited"), "{frame}");
+        assert!(frame["requestId"].as_str().unwrap().starts_with('t'), "{frame}");
+    }
+    // Another key has its own budget.
+    let mut other = Ws::connect(&server, &server.other(), MARKETS).await;
+    other.subscribe("md", "SUBSCRIPTION_TYPE_MARKET_DATA", &["rain"]).await;
+    payload(&other.next().await, "md", "SUBSCRIPTION_TYPE_MARKET_DATA", "marketData");
+}
