@@ -220,3 +220,44 @@ async fn after_a_restart_a_resubscribed_client_sees_everything_acknowledged() {
     ids.sort();
     assert_eq!(seen, ids);
 }
+
+#[tokio::test]
+async fn an_order_snapshot_and_the_updates_after_it_add_up_to_the_open_orders_while_trading_goes_on() {
+    let server = TestServer::start().await;
+    let maker = server.maker();
+    let stop = Arc::new(AtomicBool::new(false));
+    let trading = trade_until(&server, stop.clone());
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    let mut ws = Ws::connect(&server, &maker, PRIVATE).await;
+    ws.subscribe("o", "SUBSCRIPTION_TYPE_ORDER", &[]).await;
+    ws.subscribe("s", "SUBSCRIPTION_TYPE_ORDER_SNAPSHOT", &[]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    trading.await.unwrap();
+    let frames = ws.drain(QUIET).await;
+    // The orders known open: the snapshot's, then each update after the snapshot applied.
+    let mut open: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let (mut snapshot_done, mut updates_after) = (false, 0);
+    let id = |order: &Value| order["id"].as_str().unwrap().to_owned();
+    for frame in &frames {
+        if let Some(page) = frame.get("orderSubscriptionSnapshot") {
+            assert!(!snapshot_done, "a page after the last one");
+            open.extend(page["orders"].as_array().unwrap().iter().map(id));
+            snapshot_done = page["eof"] == true;
+        } else if snapshot_done {
+            let order =
+                &payload(frame, "o", "SUBSCRIPTION_TYPE_ORDER", "orderSubscriptionUpdate")["execution"]["order"];
+            let state: protocol::OrderState = serde_json::from_value(order["state"].clone()).unwrap();
+            if state.is_open() {
+                open.insert(id(order));
+            } else {
+                assert!(open.remove(&id(order)), "order {} ended but was not known open", id(order));
+            }
+            updates_after += 1;
+        }
+    }
+    assert!(snapshot_done, "no last snapshot page in {} frames", frames.len());
+    assert!(updates_after > 5, "only {updates_after} updates after the snapshot");
+    let now: std::collections::BTreeSet<String> = maker.open_orders().await.iter().map(id).collect();
+    assert_eq!(open, now, "snapshot + updates after it = the open orders");
+}
