@@ -447,7 +447,97 @@ fn pages(orders: &[String]) -> Vec<PayloadJson> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
+    use engine::{MarketState, MarketStats};
+    use types::{Price, Qty, Timestamp};
+
     use super::*;
+    use crate::fixtures::market_spec;
+    use crate::streams::tap::MarketCard;
+
+    fn book(market: MarketId) -> Box<BookView> {
+        let card = MarketCard {
+            id: market,
+            spec: Arc::new(market_spec("rain")),
+            state: MarketState::Open,
+            settlement: None,
+            stats: MarketStats::default(),
+        };
+        Box::new(BookView { card, bids: vec![(Price(4_000), Qty::ONE)], offers: Vec::new(), ts: Timestamp(1) })
+    }
+
+    /// Connects `conn` with a queue of `capacity` frames and subscribes it to the book.
+    fn watcher(fanout: &mut Fanout, conn: ConnId, capacity: usize) -> (mpsc::Receiver<Utf8Bytes>, Arc<Signal>) {
+        let (frames, queue) = mpsc::channel(capacity);
+        let signal = Arc::new(Signal::default());
+        let market = MarketId(0);
+        fanout.apply(Tapped::Connected {
+            conn,
+            account: AccountId(conn as u32),
+            outbox: Outbox { frames, signal: signal.clone() },
+        });
+        let subscription = Subscription {
+            request_id: format!("md{conn}"),
+            kind: SubscriptionType::MarketData,
+            markets: Some(HashSet::from([market])),
+            debounced: false,
+        };
+        fanout.apply(Tapped::Subscribed { conn, subscription, snapshot: Snapshot::None });
+        (queue, signal)
+    }
+
+    #[test]
+    fn a_consumer_with_a_full_queue_is_told_to_close_and_the_others_get_every_frame() {
+        let mut fanout = Fanout::default();
+        let (mut fast, fast_signal) = watcher(&mut fanout, 1, 8);
+        let (_slow, slow_signal) = watcher(&mut fanout, 2, 1);
+        for _ in 0..3 {
+            fanout.apply(Tapped::Book(book(MarketId(0))));
+        }
+        let mut received = 0;
+        while let Ok(frame) = fast.try_recv() {
+            assert!(
+                frame.as_str().starts_with(
+                    r#"{"requestId":"md1","subscriptionType":"SUBSCRIPTION_TYPE_MARKET_DATA","marketData":"#
+                )
+            );
+            received += 1;
+        }
+        assert_eq!(received, 3);
+        assert_eq!(*slow_signal.watch().borrow(), Some(CloseReason::FellBehind));
+        assert_eq!(*fast_signal.watch().borrow(), None);
+        assert!(!fanout.conns.contains_key(&2), "the slow connection left the table");
+        assert_eq!(fanout.watchers[&Key::Books(MarketId(0))], vec![1]);
+    }
+
+    #[test]
+    fn debounced_books_wait_for_the_tick_and_send_only_the_latest() {
+        let mut fanout = Fanout::default();
+        let (frames, mut queue) = mpsc::channel(8);
+        fanout.apply(Tapped::Connected {
+            conn: 1,
+            account: AccountId(1),
+            outbox: Outbox { frames, signal: Arc::new(Signal::default()) },
+        });
+        let subscription = Subscription {
+            request_id: "d".into(),
+            kind: SubscriptionType::MarketData,
+            markets: Some(HashSet::from([MarketId(0)])),
+            debounced: true,
+        };
+        fanout.apply(Tapped::Subscribed { conn: 1, subscription, snapshot: Snapshot::None });
+        for qty in 1..=3 {
+            let mut view = book(MarketId(0));
+            view.bids[0].1 = Qty(qty * 10_000);
+            fanout.apply(Tapped::Book(view));
+        }
+        assert!(queue.try_recv().is_err(), "nothing before the tick");
+        fanout.flush_debounced();
+        let frame = queue.try_recv().unwrap();
+        assert!(frame.as_str().contains(r#""qty":"3""#), "the latest book: {}", frame.as_str());
+        assert!(queue.try_recv().is_err(), "one frame per tick");
+    }
 
     #[test]
     fn pages_stay_under_the_cap_and_only_the_last_says_eof() {

@@ -530,3 +530,74 @@ pub(crate) fn balance_figures(engine: &Engine, history: &History, account: Accou
         asset_notional: wire::asset_notional(engine, account),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::sync_channel;
+
+    use super::*;
+    use crate::fixtures::engine_with_market;
+    use crate::streams::fanout::Signal;
+
+    fn outbox() -> Outbox {
+        let (frames, _) = tokio::sync::mpsc::channel(4);
+        Outbox { frames, signal: Arc::new(Signal::default()) }
+    }
+
+    fn book_subscription(market: MarketId) -> Subscription {
+        Subscription {
+            request_id: "md".into(),
+            kind: SubscriptionType::MarketData,
+            markets: Some(HashSet::from([market])),
+            debounced: false,
+        }
+    }
+
+    #[test]
+    fn a_full_fan_out_channel_drops_everything_and_a_reset_follows() {
+        let (engine, market) = engine_with_market("rain");
+        let history = History::default();
+        let (sender, items) = sync_channel(1);
+        let mut tap = Tap::default();
+        tap.attach(sender);
+        tap.connect(1, AccountId(0), outbox());
+        tap.subscribe(&engine, &history, 1, book_subscription(market), vec![market]);
+        tap.flush();
+        assert!(!tap.interest.is_empty());
+
+        // The fan-out has not taken the first batch: the second does not fit.
+        tap.connect(2, AccountId(0), outbox());
+        tap.flush();
+        assert!(tap.broken && tap.interest.is_empty() && tap.conns.is_empty(), "{tap:?}");
+        tap.capture(&engine, &history, Timestamp(2), &[Event::MarketSettled { market, value: Price(10_000) }]);
+        assert!(tap.out.is_empty(), "nothing is captured for forgotten subscriptions");
+
+        let first = items.try_recv().unwrap();
+        assert!(matches!(first[..], [Tapped::Connected { conn: 1, .. }, Tapped::Subscribed { conn: 1, .. }]));
+        tap.flush();
+        assert!(matches!(items.try_recv().unwrap()[..], [Tapped::Reset]));
+        assert!(!tap.broken);
+    }
+
+    #[test]
+    fn a_command_nobody_watches_captures_nothing_and_a_watched_one_its_book_once() {
+        let (engine, market) = engine_with_market("rain");
+        let history = History::default();
+        let mut tap = Tap::default();
+        let settled = [
+            Event::MarketStateChanged { market, state: MarketState::Halted },
+            Event::MarketSettled { market, value: Price(10_000) },
+        ];
+        tap.capture(&engine, &history, Timestamp(2), &settled);
+        assert!(tap.out.is_empty());
+        tap.connect(1, AccountId(0), outbox());
+        tap.subscribe(&engine, &history, 1, book_subscription(market), vec![market]);
+        tap.out.clear();
+        tap.capture(&engine, &history, Timestamp(2), &settled);
+        assert!(matches!(tap.out[..], [Tapped::Book(_)]), "one book for two changes: {:?}", tap.out);
+        tap.out.clear();
+        tap.disconnect(1);
+        assert!(tap.interest.is_empty());
+        assert!(matches!(tap.out[..], [Tapped::Disconnected { conn: 1 }]));
+    }
+}
