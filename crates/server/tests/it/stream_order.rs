@@ -60,6 +60,22 @@ fn trade_until(server: &TestServer, stop: Arc<AtomicBool>) -> tokio::task::JoinH
     })
 }
 
+/// The maker's private frames for `subscriptions` (request id, type), made 80 ms into a run of
+/// `trade_until` and read until the trading has stopped 300 ms later and the stream is quiet.
+async fn maker_frames_during_trading(server: &TestServer, subscriptions: &[(&str, &str)]) -> Vec<Value> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let trading = trade_until(server, stop.clone());
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    let mut ws = Ws::connect(server, &server.maker(), PRIVATE).await;
+    for (request_id, kind) in subscriptions {
+        ws.subscribe(request_id, kind, &[]).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, Ordering::Relaxed);
+    trading.await.unwrap();
+    ws.drain(QUIET).await
+}
+
 #[tokio::test]
 async fn a_balance_snapshot_is_followed_by_every_change_after_it_while_trading_goes_on() {
     let server = TestServer::start().await;
@@ -113,15 +129,7 @@ async fn a_balance_snapshot_is_followed_by_every_change_after_it_while_trading_g
 async fn order_updates_account_for_every_fill_of_every_order_they_show() {
     let server = TestServer::start().await;
     let maker = server.maker();
-    let stop = Arc::new(AtomicBool::new(false));
-    let trading = trade_until(&server, stop.clone());
-    tokio::time::sleep(Duration::from_millis(80)).await;
-    let mut ws = Ws::connect(&server, &maker, PRIVATE).await;
-    ws.subscribe("o", "SUBSCRIPTION_TYPE_ORDER", &[]).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    stop.store(true, Ordering::Relaxed);
-    trading.await.unwrap();
-    let frames = ws.drain(QUIET).await;
+    let frames = maker_frames_during_trading(&server, &[("o", "SUBSCRIPTION_TYPE_ORDER")]).await;
     // order id -> (filled seen in frames, last cumQuantity seen); only orders whose NEW was seen.
     let mut orders: std::collections::BTreeMap<String, (i64, i64)> = std::collections::BTreeMap::new();
     let mut seen_execution_ids = std::collections::HashSet::new();
@@ -225,16 +233,8 @@ async fn after_a_restart_a_resubscribed_client_sees_everything_acknowledged() {
 async fn an_order_snapshot_and_the_updates_after_it_add_up_to_the_open_orders_while_trading_goes_on() {
     let server = TestServer::start().await;
     let maker = server.maker();
-    let stop = Arc::new(AtomicBool::new(false));
-    let trading = trade_until(&server, stop.clone());
-    tokio::time::sleep(Duration::from_millis(80)).await;
-    let mut ws = Ws::connect(&server, &maker, PRIVATE).await;
-    ws.subscribe("o", "SUBSCRIPTION_TYPE_ORDER", &[]).await;
-    ws.subscribe("s", "SUBSCRIPTION_TYPE_ORDER_SNAPSHOT", &[]).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    stop.store(true, Ordering::Relaxed);
-    trading.await.unwrap();
-    let frames = ws.drain(QUIET).await;
+    let subscriptions = [("o", "SUBSCRIPTION_TYPE_ORDER"), ("s", "SUBSCRIPTION_TYPE_ORDER_SNAPSHOT")];
+    let frames = maker_frames_during_trading(&server, &subscriptions).await;
     // The orders known open: the snapshot's, then each update after the snapshot applied.
     let mut open: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     let (mut snapshot_done, mut updates_after) = (false, 0);
