@@ -163,9 +163,7 @@ async fn balances(
     let balances = state
         .sequencer
         .read(move |core| {
-            let view = core.engine.balance(account)?;
-            let notional = wire::asset_notional(&core.engine, account);
-            Some(vec![wire::balance(&view, core.history.balance_updated(account), notional)])
+            wire::balance_figures(&core.engine, &core.history, account).map(|figures| vec![wire::balance(&figures)])
         })
         .await?
         .ok_or_else(|| ApiError::Internal(format!("authenticated account {account} has no balance")))?;

@@ -30,7 +30,7 @@ use protocol::{
 use tokio::sync::{mpsc, watch};
 use types::{AccountId, MarketId};
 
-use super::tap::{BalanceFigures, BookView, ConnId, Snapshot, Subscription, Tapped};
+use super::tap::{BookView, ConnId, Snapshot, Subscription, Tapped};
 use crate::wire;
 
 /// How often debounced market data goes out.
@@ -244,12 +244,7 @@ impl Fanout {
                     subscription.kind == SubscriptionType::AccountBalance
                 });
                 if !targets.is_empty() {
-                    let balance_change = wire::balance_change(
-                        change.before.map(figures),
-                        figures(change.after),
-                        change.cause,
-                        change.ts,
-                    );
+                    let balance_change = wire::balance_change(change.before, change.after, change.cause, change.ts);
                     let payload = Payload::BalancesUpdate(Box::new(AccountBalancesUpdate { balance_change }));
                     self.deliver(&targets, &payload.to_json());
                 }
@@ -285,8 +280,7 @@ impl Fanout {
                 }
             }
             Snapshot::Balance(balance) => {
-                let (view, updated, notional) = figures(balance);
-                let balances = vec![wire::balance(&view, updated, notional)];
+                let balances = vec![wire::balance(&balance)];
                 push(Payload::BalancesSnapshot(Box::new(AccountBalancesSnapshot { balances })).to_json());
             }
             Snapshot::Books(books) => {
@@ -406,10 +400,6 @@ fn wants(subscription: &Subscription, market: Option<MarketId>) -> bool {
         None => true,
         Some(markets) => market.is_some_and(|market| markets.contains(&market)),
     }
-}
-
-fn figures(balance: BalanceFigures) -> wire::Figures {
-    (balance.view, balance.updated, balance.asset_notional)
 }
 
 fn book_payload(view: &BookView, kind: SubscriptionType) -> PayloadJson {

@@ -22,15 +22,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::mpsc::{SyncSender, TrySendError};
 
-use engine::{
-    BalanceView, Engine, Event, ExecKind, Intent, LedgerCause, MarketSpec, MarketState, MarketStats, PositionView, Side,
-};
+use engine::{Engine, Event, ExecKind, Intent, LedgerCause, MarketSpec, MarketState, MarketStats, PositionView, Side};
 use protocol::SubscriptionType;
-use types::{AccountId, Cash, MarketId, OrderId, Price, Qty, Timestamp, TradeId};
+use types::{AccountId, MarketId, OrderId, Price, Qty, Timestamp, TradeId};
 
 use super::fanout::Outbox;
 use crate::history::History;
-use crate::wire::{self, MarketFacts};
+use crate::wire::{BalanceFigures, MarketFacts, balance_figures};
 
 /// Identifies a connection for as long as the server runs.
 pub(crate) type ConnId = u64;
@@ -64,14 +62,6 @@ pub(crate) struct BookView {
     pub bids: Vec<(Price, Qty)>,
     pub offers: Vec<(Price, Qty)>,
     pub ts: Timestamp,
-}
-
-/// An account's balance figures, as `wire::balance` takes them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct BalanceFigures {
-    pub view: BalanceView,
-    pub updated: Timestamp,
-    pub asset_notional: Cash,
 }
 
 /// What a new subscription starts from, taken at its point of the journal.
@@ -519,16 +509,6 @@ fn book(
     let bids = engine.depth(id, Side::Buy, usize::MAX);
     let offers = engine.depth(id, Side::Sell, usize::MAX);
     Some(BookView { card, bids, offers, ts })
-}
-
-/// An account's balance as `GET /v1/account/balances` shows it.
-pub(crate) fn balance_figures(engine: &Engine, history: &History, account: AccountId) -> Option<BalanceFigures> {
-    let view = engine.balance(account)?;
-    Some(BalanceFigures {
-        view,
-        updated: history.balance_updated(account),
-        asset_notional: wire::asset_notional(engine, account),
-    })
 }
 
 #[cfg(test)]

@@ -54,8 +54,8 @@ mod values;
 
 pub(crate) use self::markets::{MarketFacts, is_active, is_closed, market, market_data, market_data_lite, settlement};
 pub(crate) use self::orders::{execution, order};
-pub(crate) use self::portfolio::{activity, asset_notional, balance, position};
+pub(crate) use self::portfolio::{BalanceFigures, activity, balance, balance_figures, position};
 pub(crate) use self::request::{
     RequestError, close_position, max_block_time, modify, modify_entry, new_order, order_id,
 };
-pub(crate) use self::stream::{Figures, balance_change, position_change, trade_update};
+pub(crate) use self::stream::{balance_change, position_change, trade_update};

@@ -51,9 +51,32 @@ fn user_position(position: &Position, available: Qty, market: Option<MarketFacts
     }
 }
 
+/// An account's balance figures: the engine's view, when a ledger entry last moved it, and
+/// the value of its positions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct BalanceFigures {
+    pub view: BalanceView,
+    pub updated: Timestamp,
+    pub asset_notional: Cash,
+}
+
+/// An account's balance figures now (`None` for an unknown account).
+pub(crate) fn balance_figures(
+    engine: &engine::Engine,
+    history: &history::History,
+    account: AccountId,
+) -> Option<BalanceFigures> {
+    let view = engine.balance(account)?;
+    Some(BalanceFigures {
+        view,
+        updated: history.balance_updated(account),
+        asset_notional: asset_notional(engine, account),
+    })
+}
+
 /// The value of an account's positions (`assetNotional`): each at its market's last trade
 /// price, or at its average cost when the market never traded.
-pub(crate) fn asset_notional(engine: &engine::Engine, account: AccountId) -> Cash {
+fn asset_notional(engine: &engine::Engine, account: AccountId) -> Cash {
     let notional: i128 = engine
         .positions(account)
         .iter()
@@ -71,8 +94,9 @@ pub(crate) fn asset_notional(engine: &engine::Engine, account: AccountId) -> Cas
     Cash(i64::try_from(notional).unwrap_or(i64::MAX))
 }
 
-/// The account's USD balance. `asset_notional` is the positions' value (`asset_notional`).
-pub(crate) fn balance(view: &BalanceView, last_updated: Timestamp, asset_notional: Cash) -> UserBalance {
+/// The account's USD balance.
+pub(crate) fn balance(figures: &BalanceFigures) -> UserBalance {
+    let BalanceFigures { view, updated: last_updated, asset_notional } = *figures;
     let zero = || Some(cash_number(Cash::ZERO));
     UserBalance {
         current_balance: Some(cash_number(view.cash)),

@@ -2,14 +2,14 @@
 //! changes (docs/api.md §6.4, §6.5). Orders, executions, books and balances reuse the HTTP
 //! conversions.
 
-use engine::{BalanceView, Intent, LedgerCause, PositionView, Side, Trade};
+use engine::{Intent, LedgerCause, PositionView, Side, Trade};
 use protocol::{
     Amount, BalanceChange, LedgerEntryType, PositionSubscription, TradeParty, TradeUpdate, USD, format_timestamp,
 };
-use types::{Cash, Timestamp, TradeId};
+use types::{Timestamp, TradeId};
 
 use super::markets::MarketFacts;
-use super::portfolio::{balance, position};
+use super::portfolio::{BalanceFigures, balance, position};
 use super::values::{order_intent, order_side, qty_text};
 
 /// The ledger entry type of a cause; `LEDGER_ENTRY_TYPE_UNDEFINED` for a change no ledger
@@ -84,20 +84,16 @@ pub(crate) fn position_change(
     }
 }
 
-/// A balance's figures: the view, when it last changed, and the positions' value.
-pub(crate) type Figures = (BalanceView, Timestamp, Cash);
-
 /// A balance before and after one command.
 pub(crate) fn balance_change(
-    before: Option<Figures>,
-    after: Figures,
+    before: Option<BalanceFigures>,
+    after: BalanceFigures,
     cause: Option<LedgerCause>,
     ts: Timestamp,
 ) -> BalanceChange {
-    let user_balance = |(view, updated, notional): Figures| balance(&view, updated, notional);
     BalanceChange {
-        before_balance: before.map(user_balance),
-        after_balance: Some(user_balance(after)),
+        before_balance: before.as_ref().map(balance),
+        after_balance: Some(balance(&after)),
         description: Some(describe(cause).to_owned()),
         update_time: Some(format_timestamp(ts)),
         entry_type: Some(entry_type(cause)),

@@ -209,7 +209,12 @@ fn resting_order_position_balance_and_book() {
     );
 
     let balance_view = x.engine.balance(alice).unwrap();
-    let wire = serde_json::to_value(balance(&balance_view, x.ts, Cash(80_000_000))).unwrap();
+    let wire = serde_json::to_value(balance(&BalanceFigures {
+        view: balance_view,
+        updated: x.ts,
+        asset_notional: Cash(80_000_000),
+    }))
+    .unwrap();
     let numbers = |key: &str| wire[key].as_number().map(|n| n.as_str().to_owned());
     // 1000 - 0.80 paid - the taker fee 0.0695 x 2 x 0.4 x 0.6 = 0.03336 -> 0.03.
     assert_eq!(numbers("currentBalance").as_deref(), Some("999.17"));
