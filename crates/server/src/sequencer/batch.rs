@@ -88,7 +88,7 @@ impl Sequencer {
 
     fn send(&self, job: Job) -> Result<(), ApiError> {
         self.jobs.try_send(job).map_err(|error| match error {
-            TrySendError::Full(_) => ApiError::Unavailable("the exchange is busy; retry shortly".into()),
+            TrySendError::Full(_) => ApiError::Unavailable(BUSY.into()),
             TrySendError::Disconnected(_) => stopping(),
         })
     }
@@ -99,6 +99,15 @@ impl Sequencer {
         let (jobs, job) = (self.jobs.clone(), Job::Stop);
         let _ = jobs.send(job);
     }
+}
+
+/// What a job refused because the queue is full is told.
+const BUSY: &str = "the exchange is busy; retry shortly";
+
+/// True when `error` refused a job only because the queue was full (trying again later can
+/// work; a stopping sequencer will not take it at all).
+pub(crate) fn is_busy(error: &ApiError) -> bool {
+    matches!(error, ApiError::Unavailable(message) if message == BUSY)
 }
 
 fn stopping() -> ApiError {
@@ -201,4 +210,16 @@ enum Pending {
 
 fn entry_ts(entry: &Entry) -> Timestamp {
     entry.as_command().map_or_else(Timestamp::default, |command| command.ts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_full_queue_is_busy() {
+        assert!(is_busy(&ApiError::Unavailable(BUSY.into())));
+        assert!(!is_busy(&stopping()));
+        assert!(!is_busy(&ApiError::Unavailable("the journal cannot be written".into())));
+    }
 }

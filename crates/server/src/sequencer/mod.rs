@@ -22,7 +22,7 @@ mod replay;
 mod snapshots;
 mod waiters;
 
-pub(crate) use self::batch::{Sequencer, spawn};
+pub(crate) use self::batch::{Sequencer, is_busy, spawn};
 pub use self::core::JournalStorage;
 pub(crate) use self::core::{Applied, Core, Write};
 pub use self::replay::RecoverError;

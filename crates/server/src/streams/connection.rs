@@ -34,6 +34,7 @@ use super::{ConnectionSlot, Limits};
 use crate::AppState;
 use crate::auth::Authed;
 use crate::error::ApiError;
+use crate::sequencer;
 
 /// The largest frame a client may send.
 pub(crate) const INBOUND_BYTES_MAX: usize = 64 * 1024;
@@ -102,11 +103,11 @@ async fn serve(socket: WebSocket, stream: Stream, authed: Authed, state: AppStat
 async fn disconnect(state: &AppState, conn: ConnId) {
     for attempt in 0u32.. {
         match state.sequencer.read(move |core| core.tap.disconnect(conn)).await {
-            Ok(()) => return,
-            Err(ApiError::Unavailable(message)) if message.contains("busy") => {
+            Err(error) if sequencer::is_busy(&error) => {
                 tokio::time::sleep(Duration::from_millis(10 << attempt.min(6))).await;
             }
-            Err(_) => return,
+            // Done, or the sequencer is stopping (and the tap with it).
+            _ => return,
         }
     }
 }
