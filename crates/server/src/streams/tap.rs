@@ -177,10 +177,14 @@ impl Interest {
     }
 }
 
+/// Moves `key`'s count by `by`; a count that reaches zero leaves the map.
 fn add<K: std::hash::Hash + Eq>(map: &mut HashMap<K, u32>, key: K, by: i32) {
-    let count = map.entry(key).or_insert(0);
-    *count = count.saturating_add_signed(by);
-    map.retain(|_, count| *count > 0);
+    let count = map.get(&key).copied().unwrap_or(0).saturating_add_signed(by);
+    if count == 0 {
+        map.remove(&key);
+    } else {
+        map.insert(key, count);
+    }
 }
 
 /// What a connection subscribed to, as the tap counts it.
